@@ -1,0 +1,12 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <pybind11/pybind11.h>
+
+#include "bind.hpp"
+
+namespace py = pybind11;
+
+namespace kubeflow::bindings {
+
+void bind_job_spec(py::module_& /*m*/) {}
+
+}  // namespace kubeflow::bindings

@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "kubeflow/secret.hpp"
+
+namespace kubeflow::config {
+
+/// Everything needed to reach and authenticate to one API server. Certificates and keys are held
+/// in memory as PEM (never written to disk); file references are resolved at load time, except
+/// `token_file`, which is re-read on every request so that rotated tokens are picked up.
+struct ConnectionConfig {
+  std::string server;              ///< base URL, e.g. "https://127.0.0.1:6443" (no trailing '/')
+  std::string ca_pem;              ///< PEM bundle to verify the server; empty: system store
+  bool insecure_skip_tls_verify = false;
+  std::string tls_server_name;     ///< SNI / verification name override; empty: from `server`
+  SecretString token;              ///< bearer token; empty when none
+  std::string token_file;          ///< path of a bearer-token file (re-read per request)
+  std::string client_cert_pem;     ///< client certificate chain (PEM); empty when none
+  SecretString client_key_pem;     ///< client private key (PEM); empty when none
+  std::string username;            ///< basic auth user; empty when none
+  SecretString password;           ///< basic auth password
+  std::string namespace_name;      ///< namespace from the context; empty when the context has none
+  std::string context_name;        ///< the context used; "" for in-cluster
+  std::string source;              ///< where this came from: a kubeconfig path list or "in-cluster"
+};
+
+/// Reads environment variables; replaced in tests.
+using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
+
+/// The process environment.
+[[nodiscard]] EnvLookup process_env();
+
+/// Where to look for a configuration. Mirrors KubernetesBackendConfig's config_file and context.
+struct LoadOptions {
+  std::optional<std::string> config_file;  ///< explicit kubeconfig; disables KUBECONFIG/in-cluster
+  std::optional<std::string> context;      ///< context name; default: current-context
+  std::string in_cluster_root = "/var/run/secrets/kubernetes.io/serviceaccount";
+};
+
+/// Loads a kubeconfig from `options.config_file`, else the `KUBECONFIG` list (merged the way
+/// kubectl merges: first file to set a map key or current-context wins), else `~/.kube/config`.
+/// Relative paths inside a file resolve against that file's directory.
+/// Throws Error{kConfig} naming the file and the field (missing file, malformed YAML, unknown
+/// context, cluster or user) and Error{kAuth} for unreadable credential files. Blocks on file I/O.
+[[nodiscard]] ConnectionConfig load_kubeconfig(const LoadOptions& options, const EnvLookup& env);
+
+/// Loads the in-cluster configuration: KUBERNETES_SERVICE_HOST/PORT, the service-account token
+/// file, CA and namespace under `options.in_cluster_root`. Throws Error{kConfig}.
+[[nodiscard]] ConnectionConfig load_in_cluster(const LoadOptions& options, const EnvLookup& env);
+
+/// True when running inside a pod: the service-account directory exists and
+/// KUBERNETES_SERVICE_HOST is set.
+[[nodiscard]] bool in_cluster_available(const LoadOptions& options, const EnvLookup& env);
+
+/// Upstream's selection rule: an explicit config_file, or no in-cluster environment, means
+/// kubeconfig; otherwise in-cluster.
+[[nodiscard]] ConnectionConfig load_connection(const LoadOptions& options, const EnvLookup& env);
+
+}  // namespace kubeflow::config

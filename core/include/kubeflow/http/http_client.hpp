@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "kubeflow/config/connection.hpp"
+
+namespace kubeflow::http {
+
+/// Per-request limits. Every network call has both.
+struct Timeouts {
+  std::chrono::milliseconds connect{10'000};
+  std::chrono::milliseconds total{120'000};  ///< upstream's DEFAULT_TIMEOUT is 120 s
+};
+
+struct Request {
+  std::string method = "GET";
+  std::string path_and_query;  ///< appended to the server URL, e.g. "/api/v1/namespaces"
+  std::string body;            ///< sent when non-empty
+  std::string content_type = "application/json";
+  Timeouts timeouts{};
+};
+
+/// A finished exchange. Transport failures are values here (curl_code != 0), not exceptions,
+/// so callers can decide on retries; k8s/status turns them into kubeflow::Error.
+struct Response {
+  long status = 0;
+  std::string body;
+  int curl_code = 0;          ///< CURLcode; 0 means the HTTP exchange completed
+  std::string curl_error;     ///< curl's error text when curl_code != 0
+  std::string retry_after;    ///< the Retry-After header, verbatim
+};
+
+/// Returns true to keep streaming, false to stop early (not an error).
+using LineSink = std::function<bool(std::string_view line)>;
+
+/// Called about every 100 ms during a transfer; returns true to abort (e.g. Ctrl-C).
+using CancelCheck = std::function<bool()>;
+
+/// HTTPS client for one API server: TLS verification on by default, credentials from memory,
+/// connection reuse, HTTP/2 when libcurl has it. Thread-safe: each call uses its own handle from
+/// an internal pool.
+class HttpClient {
+ public:
+  explicit HttpClient(config::ConnectionConfig connection);
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  /// Performs one request and returns the whole response. Blocks; never throws for HTTP or
+  /// transport failures (see Response), only Error{kAuth} if a token file cannot be read.
+  [[nodiscard]] Response perform(const Request& request, const CancelCheck& cancel = {});
+
+  /// Performs a streaming request (watch, follow logs), calling `sink` once per complete line.
+  /// The returned Response has the status and, for non-2xx answers, the body.
+  [[nodiscard]] Response stream_lines(const Request& request, const LineSink& sink,
+                                      const CancelCheck& cancel = {});
+
+  /// Number of HTTP requests issued so far (for tests and benchmarks).
+  [[nodiscard]] long request_count() const noexcept;
+
+  [[nodiscard]] const config::ConnectionConfig& connection() const noexcept;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace kubeflow::http

@@ -1,0 +1,5 @@
+"""Constants shared by every Kubeflow client."""
+
+DEFAULT_NAMESPACE = "default"
+DEFAULT_TIMEOUT = 120
+UNKNOWN = "Unknown"

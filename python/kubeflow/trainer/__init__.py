@@ -1,0 +1,67 @@
+"""Kubeflow Trainer SDK: run distributed training on Kubernetes or on this machine."""
+
+from __future__ import annotations
+
+from kubeflow.common.types import KubernetesBackendConfig
+from kubeflow.trainer.api.trainer_client import TrainerClient
+from kubeflow.trainer.backends.container.types import ContainerBackendConfig, TrainingRuntimeSource
+from kubeflow.trainer.backends.localprocess.types import LocalProcessBackendConfig
+from kubeflow.trainer.constants.constants import DATASET_PATH, MODEL_PATH
+from kubeflow.trainer.types.types import (
+    BuiltinTrainer,
+    CustomTrainer,
+    CustomTrainerContainer,
+    DataCacheInitializer,
+    DataFormat,
+    DataType,
+    Event,
+    HuggingFaceDatasetInitializer,
+    HuggingFaceModelInitializer,
+    Initializer,
+    LoraConfig,
+    Loss,
+    Runtime,
+    RuntimeKind,
+    RuntimeTrainer,
+    S3DatasetInitializer,
+    S3ModelInitializer,
+    Step,
+    TorchTuneConfig,
+    TorchTuneInstructDataset,
+    TrainerType,
+    TrainJob,
+    TrainJobTemplate,
+)
+
+__all__ = [
+    "BuiltinTrainer",
+    "ContainerBackendConfig",
+    "CustomTrainer",
+    "CustomTrainerContainer",
+    "DATASET_PATH",
+    "DataCacheInitializer",
+    "DataFormat",
+    "DataType",
+    "Event",
+    "HuggingFaceDatasetInitializer",
+    "HuggingFaceModelInitializer",
+    "Initializer",
+    "KubernetesBackendConfig",
+    "LocalProcessBackendConfig",
+    "LoraConfig",
+    "Loss",
+    "MODEL_PATH",
+    "Runtime",
+    "RuntimeKind",
+    "RuntimeTrainer",
+    "S3DatasetInitializer",
+    "S3ModelInitializer",
+    "Step",
+    "TorchTuneConfig",
+    "TorchTuneInstructDataset",
+    "TrainJob",
+    "TrainJobTemplate",
+    "TrainerClient",
+    "TrainerType",
+    "TrainingRuntimeSource",
+]

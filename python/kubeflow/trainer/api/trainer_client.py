@@ -1,0 +1,159 @@
+"""TrainerClient: the entry point of the Trainer SDK."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Callable, Optional, Union
+
+from kubeflow.common import utils as common_utils
+from kubeflow.common.types import KubernetesBackendConfig
+from kubeflow.trainer.backends.base import RuntimeBackend
+from kubeflow.trainer.backends.container.types import ContainerBackendConfig
+from kubeflow.trainer.backends.localprocess.types import LocalProcessBackendConfig
+from kubeflow.trainer.constants import constants
+from kubeflow.trainer.types import types
+
+logger = logging.getLogger(__name__)
+
+BackendConfig = Union[KubernetesBackendConfig, LocalProcessBackendConfig, ContainerBackendConfig]
+
+
+class TrainerClient:
+    """Create, inspect and manage TrainJobs on a cluster or on this machine."""
+
+    def __init__(self, backend_config: Optional[BackendConfig] = None) -> None:
+        """Choose the backend from the type of ``backend_config``.
+
+        Args:
+            backend_config: ``KubernetesBackendConfig`` (the default),
+                ``LocalProcessBackendConfig`` or ``ContainerBackendConfig``. With no config and
+                no kubeconfig or in-cluster service account on this machine, the local process
+                backend is used (upstream fails instead).
+
+        Raises:
+            ValueError: the config is of an unknown type.
+            kubeflow.trainer.errors.ConfigError: the kubeconfig is missing or malformed.
+        """
+        if not backend_config:
+            if common_utils.kubeconfig_available():
+                backend_config = KubernetesBackendConfig()
+            else:
+                logger.info("No kubeconfig or in-cluster config found: using the local backend")
+                backend_config = LocalProcessBackendConfig()
+
+        self.backend: RuntimeBackend
+        if isinstance(backend_config, KubernetesBackendConfig):
+            from kubeflow.trainer.backends.kubernetes.backend import KubernetesBackend
+
+            self.backend = KubernetesBackend(backend_config)
+        elif isinstance(backend_config, LocalProcessBackendConfig):
+            from kubeflow.trainer.backends.localprocess.backend import LocalProcessBackend
+
+            self.backend = LocalProcessBackend(backend_config)
+        elif isinstance(backend_config, ContainerBackendConfig):
+            raise ValueError(
+                "ContainerBackendConfig is not supported by this SDK yet: there is no container "
+                "engine integration. Use LocalProcessBackendConfig() to run on this machine."
+            )
+        else:
+            raise ValueError(f"Invalid backend config '{backend_config}'")
+
+    def list_runtimes(self) -> list[types.Runtime]:
+        """List the training runtimes; a namespaced runtime hides a cluster one of that name.
+
+        Raises:
+            TimeoutError: the API did not answer in time.
+            RuntimeError: the API call failed (an ``ApiError`` subclass says why).
+        """
+        return self.backend.list_runtimes()
+
+    def get_runtime(self, name: str) -> types.Runtime:
+        """Get a runtime by name: the namespaced TrainingRuntime, else the cluster one.
+
+        Raises:
+            TimeoutError, RuntimeError: as for ``list_runtimes``; ``NotFoundError`` when neither
+                exists.
+        """
+        return self.backend.get_runtime(name=name)
+
+    def get_runtime_packages(self, runtime: types.Runtime) -> Optional[list[str]]:
+        """Print the Python packages (and GPUs) available in a runtime's trainer image.
+
+        Raises:
+            ValueError: the runtime is a BuiltinTrainer runtime.
+            RuntimeError: the probing job failed.
+        """
+        return self.backend.get_runtime_packages(runtime=runtime)
+
+    def train(
+        self,
+        runtime: Optional[Union[str, types.Runtime]] = None,
+        initializer: Optional[types.Initializer] = None,
+        trainer: Optional[
+            Union[types.CustomTrainer, types.CustomTrainerContainer, types.BuiltinTrainer]
+        ] = None,
+        options: Optional[list] = None,
+    ) -> str:
+        """Create a TrainJob and return its name.
+
+        Args:
+            runtime: Runtime name or object; ``DEFAULT_TRAINING_RUNTIME`` (torch-distributed)
+                when None.
+            initializer: Dataset and model initializers.
+            trainer: ``CustomTrainer``, ``CustomTrainerContainer`` or ``BuiltinTrainer``.
+            options: Options such as ``Name``, ``Labels`` or ``RuntimePatch``.
+
+        Raises:
+            ValueError: an argument is invalid (the message names the field).
+            TimeoutError, RuntimeError: the API call failed.
+        """
+        return self.backend.train(
+            runtime=runtime, initializer=initializer, trainer=trainer, options=options
+        )
+
+    def list_jobs(self, runtime: Optional[types.Runtime] = None) -> list[types.TrainJob]:
+        """List the TrainJobs in the namespace, optionally only those using ``runtime``."""
+        return self.backend.list_jobs(runtime=runtime)
+
+    def get_job(self, name: str) -> types.TrainJob:
+        """Get a TrainJob with its steps and status."""
+        return self.backend.get_job(name=name)
+
+    def get_job_logs(
+        self, name: str, step: str = constants.NODE + "-0", follow: Optional[bool] = False
+    ) -> Iterator[str]:
+        """Yield the log lines of one step (``node-0`` by default); ``follow`` streams."""
+        return self.backend.get_job_logs(name=name, follow=follow, step=step)
+
+    def get_job_events(self, name: str) -> list[types.Event]:
+        """List the events of a TrainJob and its JobSet, Jobs and Pods, oldest first."""
+        return self.backend.get_job_events(name=name)
+
+    def wait_for_job_status(
+        self,
+        name: str,
+        status: set[str] = {constants.TRAINJOB_COMPLETE},  # noqa: B006 - upstream's signature
+        timeout: int = 600,
+        polling_interval: int = 2,
+        callbacks: Optional[list[Callable[[types.TrainJob], None]]] = None,
+    ) -> types.TrainJob:
+        """Wait until the TrainJob reaches one of ``status`` and return it.
+
+        Raises:
+            ValueError: bad ``status``, ``timeout`` or ``polling_interval``.
+            RuntimeError: the job reached Failed and Failed was not awaited.
+            TimeoutError: ``timeout`` seconds passed.
+        """
+        common_utils.validate_wait_for_job_status(polling_interval, timeout)
+        return self.backend.wait_for_job_status(
+            name=name,
+            status=set(status),
+            timeout=timeout,
+            polling_interval=polling_interval,
+            callbacks=callbacks,
+        )
+
+    def delete_job(self, name: str) -> None:
+        """Delete a TrainJob."""
+        return self.backend.delete_job(name=name)

@@ -1,0 +1,70 @@
+"""The interface every TrainerClient backend implements."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterator
+from typing import Callable, Optional, Union
+
+from kubeflow.trainer.types import types
+
+
+class RuntimeBackend(abc.ABC):
+    """The ten operations of ``TrainerClient``; see TrainerClient for their contracts."""
+
+    @abc.abstractmethod
+    def list_runtimes(self) -> list[types.Runtime]:
+        """List the runtimes available to this backend."""
+
+    @abc.abstractmethod
+    def get_runtime(self, name: str) -> types.Runtime:
+        """Get one runtime by name."""
+
+    @abc.abstractmethod
+    def get_runtime_packages(self, runtime: types.Runtime) -> Optional[list[str]]:
+        """Show the Python packages available in a runtime."""
+
+    @abc.abstractmethod
+    def train(
+        self,
+        runtime: Optional[Union[str, types.Runtime]] = None,
+        initializer: Optional[types.Initializer] = None,
+        trainer: Optional[
+            Union[types.CustomTrainer, types.CustomTrainerContainer, types.BuiltinTrainer]
+        ] = None,
+        options: Optional[list] = None,
+    ) -> str:
+        """Start a TrainJob and return its name."""
+
+    @abc.abstractmethod
+    def list_jobs(self, runtime: Optional[types.Runtime] = None) -> list[types.TrainJob]:
+        """List TrainJobs, optionally only those of one runtime."""
+
+    @abc.abstractmethod
+    def get_job(self, name: str) -> types.TrainJob:
+        """Get one TrainJob."""
+
+    @abc.abstractmethod
+    def get_job_logs(
+        self, name: str, follow: Optional[bool] = False, step: str = "node-0"
+    ) -> Iterator[str]:
+        """Yield the log lines of one step."""
+
+    @abc.abstractmethod
+    def get_job_events(self, name: str) -> list[types.Event]:
+        """List the events of a TrainJob and its parts."""
+
+    @abc.abstractmethod
+    def wait_for_job_status(
+        self,
+        name: str,
+        status: set[str] = {"Complete"},  # noqa: B006 - never mutated; upstream's signature
+        timeout: int = 600,
+        polling_interval: int = 2,
+        callbacks: Optional[list[Callable[[types.TrainJob], None]]] = None,
+    ) -> types.TrainJob:
+        """Wait until the TrainJob reaches one of ``status``."""
+
+    @abc.abstractmethod
+    def delete_job(self, name: str) -> None:
+        """Delete a TrainJob."""

@@ -1,0 +1,332 @@
+"""Public dataclasses and enums of the Trainer SDK (upstream's names, fields and defaults)."""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from typing import Callable, Optional, Union
+
+from kubeflow.common.constants import UNKNOWN
+from kubeflow.trainer.constants import constants
+
+
+@dataclass
+class CustomTrainer:
+    """A training function run on every node of the runtime.
+
+    Args:
+        func: The function to run. Its source is shipped, so it must be self-contained: import
+            inside the function what it uses.
+        func_args: Keyword arguments for ``func``; their ``repr`` must be valid Python.
+        image: Container image overriding the runtime's trainer image.
+        packages_to_install: Python packages pip-installs before ``func`` runs.
+        pip_index_urls: Package indexes; the first is ``--index-url``, the rest extra indexes.
+        num_nodes: Number of training nodes; the runtime's default when None.
+        resources_per_node: Resources per node, e.g. ``{"gpu": 4, "cpu": 5, "memory": "10G"}``.
+        env: Environment variables for the training containers.
+    """
+
+    func: Callable
+    func_args: Optional[dict] = None
+    image: Optional[str] = None
+    packages_to_install: Optional[list[str]] = None
+    pip_index_urls: list[str] = field(
+        default_factory=lambda: list(constants.DEFAULT_PIP_INDEX_URLS)
+    )
+    num_nodes: Optional[int] = None
+    resources_per_node: Optional[dict] = None
+    env: Optional[dict[str, str]] = None
+
+
+@dataclass
+class CustomTrainerContainer:
+    """A training container image run with its own entrypoint on every node.
+
+    Args:
+        image: The container image (required).
+        num_nodes: Number of training nodes; the runtime's default when None.
+        resources_per_node: Resources per node, same keys as ``CustomTrainer``.
+        env: Environment variables for the training containers.
+    """
+
+    image: str
+    num_nodes: Optional[int] = None
+    resources_per_node: Optional[dict] = None
+    env: Optional[dict[str, str]] = None
+
+
+class DataType(Enum):
+    """Precision used by TorchTune recipes."""
+
+    BF16 = "bf16"
+    FP32 = "fp32"
+
+
+class Loss(Enum):
+    """Loss functions for TorchTune recipes."""
+
+    CEWithChunkedOutputLoss = "torchtune.modules.loss.CEWithChunkedOutputLoss"
+
+
+class DataFormat(Enum):
+    """Dataset file formats understood by TorchTune's instruct dataset."""
+
+    JSON = "json"
+    CSV = "csv"
+    PARQUET = "parquet"
+    ARROW = "arrow"
+    TEXT = "text"
+    XML = "xml"
+
+
+@dataclass
+class LoraConfig:
+    """LoRA fine-tuning settings for TorchTune."""
+
+    apply_lora_to_mlp: Optional[bool] = None
+    apply_lora_to_output: Optional[bool] = None
+    lora_attn_modules: list[str] = field(
+        default_factory=lambda: ["q_proj", "v_proj", "output_proj"]
+    )
+    lora_rank: Optional[int] = None
+    lora_alpha: Optional[int] = None
+    lora_dropout: Optional[float] = None
+    quantize_base: Optional[bool] = None
+    use_dora: Optional[bool] = None
+
+
+@dataclass
+class TorchTuneInstructDataset:
+    """Preprocessing of an instruct dataset for TorchTune."""
+
+    source: Optional[DataFormat] = None
+    split: Optional[str] = None
+    train_on_input: Optional[bool] = None
+    new_system_prompt: Optional[str] = None
+    column_map: Optional[dict[str, str]] = None
+
+
+@dataclass
+class TorchTuneConfig:
+    """Configuration of the TorchTune LLM fine-tuning BuiltinTrainer."""
+
+    dtype: Optional[DataType] = None
+    batch_size: Optional[int] = None
+    epochs: Optional[int] = None
+    loss: Optional[Loss] = None
+    num_nodes: Optional[int] = None
+    peft_config: Optional[LoraConfig] = None
+    dataset_preprocess_config: Optional[TorchTuneInstructDataset] = None
+    resources_per_node: Optional[dict] = None
+
+
+@dataclass
+class BuiltinTrainer:
+    """A trainer whose code ships in the runtime image (TorchTune)."""
+
+    config: TorchTuneConfig
+
+
+# Upstream derives this from the annotation name of BuiltinTrainer.config.
+TORCH_TUNE = "torchtune"
+
+
+class TrainerType(Enum):
+    """Which trainer class a runtime accepts."""
+
+    CUSTOM_TRAINER = CustomTrainer.__name__
+    BUILTIN_TRAINER = BuiltinTrainer.__name__
+
+
+class RuntimeKind(Enum):
+    """Scope of a training runtime."""
+
+    CLUSTER_TRAINING_RUNTIME = "ClusterTrainingRuntime"
+    TRAINING_RUNTIME = "TrainingRuntime"
+
+
+@dataclass
+class RuntimeTrainer:
+    """The trainer a runtime provides: type, framework, image, node count and devices."""
+
+    trainer_type: TrainerType
+    framework: str
+    image: str
+    num_nodes: int = 1
+    device: str = UNKNOWN
+    device_count: str = UNKNOWN
+    __command: tuple[str, ...] = field(init=False, repr=False, default=())
+
+    @property
+    def command(self) -> tuple[str, ...]:
+        """The command template used to launch a CustomTrainer's function."""
+        return self.__command
+
+    def set_command(self, command: tuple[str, ...]) -> None:
+        """Set the launch command template."""
+        self.__command = command
+
+
+@dataclass
+class Runtime:
+    """A TrainingRuntime or ClusterTrainingRuntime."""
+
+    name: str
+    trainer: RuntimeTrainer
+    kind: RuntimeKind
+    pretrained_model: Optional[str] = None
+
+
+@dataclass
+class Step:
+    """One step (pod or process) of a TrainJob."""
+
+    name: str
+    status: Optional[str]
+    pod_name: str
+    device: str = UNKNOWN
+    device_count: str = UNKNOWN
+
+
+@dataclass
+class TrainJob:
+    """A TrainJob as seen by the SDK."""
+
+    name: str
+    runtime: Runtime
+    steps: list[Step]
+    num_nodes: int
+    creation_timestamp: datetime
+    status: str = UNKNOWN
+
+
+@dataclass
+class Event:
+    """A Kubernetes event about a TrainJob or one of its parts."""
+
+    involved_object_kind: str
+    involved_object_name: str
+    message: str
+    reason: str
+    event_time: datetime
+
+
+@dataclass
+class BaseInitializer(abc.ABC):
+    """Common fields of dataset and model initializers."""
+
+    storage_uri: str
+
+
+@dataclass
+class HuggingFaceDatasetInitializer(BaseInitializer):
+    """Download a dataset from HuggingFace (``hf://``)."""
+
+    ignore_patterns: Optional[list[str]] = None
+    access_token: Optional[str] = None
+
+
+@dataclass
+class HuggingFaceModelInitializer(BaseInitializer):
+    """Download a model from HuggingFace (``hf://``)."""
+
+    ignore_patterns: Optional[list[str]] = field(
+        default_factory=lambda: list(constants.INITIALIZER_DEFAULT_IGNORE_PATTERNS)
+    )
+    access_token: Optional[str] = None
+
+
+def _require_s3(storage_uri: str) -> None:
+    if not storage_uri.startswith("s3://"):
+        raise ValueError(
+            f"storage_uri must start with 's3://', got {storage_uri!r}: "
+            "use an S3 URI such as 's3://bucket/path'"
+        )
+
+
+@dataclass
+class S3DatasetInitializer(BaseInitializer):
+    """Download a dataset from S3 (``s3://``)."""
+
+    ignore_patterns: Optional[list[str]] = None
+    endpoint: Optional[str] = None
+    access_key_id: Optional[str] = None
+    secret_access_key: Optional[str] = None
+    region: Optional[str] = None
+    role_arn: Optional[str] = None
+
+    def __post_init__(self) -> None:
+        _require_s3(self.storage_uri)
+
+
+@dataclass
+class S3ModelInitializer(BaseInitializer):
+    """Download a model from S3 (``s3://``)."""
+
+    ignore_patterns: Optional[list[str]] = field(
+        default_factory=lambda: list(constants.INITIALIZER_DEFAULT_IGNORE_PATTERNS)
+    )
+    endpoint: Optional[str] = None
+    access_key_id: Optional[str] = None
+    secret_access_key: Optional[str] = None
+    region: Optional[str] = None
+    role_arn: Optional[str] = None
+
+    def __post_init__(self) -> None:
+        _require_s3(self.storage_uri)
+
+
+@dataclass
+class DataCacheInitializer(BaseInitializer):
+    """Serve a dataset from the distributed data cache (``cache://<SCHEMA>/<TABLE>``)."""
+
+    metadata_loc: str
+    num_data_nodes: int
+    head_cpu: Optional[str] = None
+    head_mem: Optional[str] = None
+    worker_cpu: Optional[str] = None
+    worker_mem: Optional[str] = None
+    iam_role: Optional[str] = None
+
+    def __post_init__(self) -> None:
+        if self.num_data_nodes <= 1:
+            raise ValueError(
+                f"num_data_nodes must be greater than 1, got {self.num_data_nodes}"
+            )
+        if not self.storage_uri.startswith("cache://"):
+            raise ValueError(
+                f"storage_uri must start with 'cache://', got {self.storage_uri!r}"
+            )
+        parts = self.storage_uri[len("cache://") :].split("/")
+        if len(parts) != 2 or not all(parts):
+            raise ValueError(
+                f"storage_uri must be 'cache://<SCHEMA>/<TABLE>', got {self.storage_uri!r}"
+            )
+
+
+@dataclass
+class Initializer:
+    """Dataset and model initializers that run before training."""
+
+    dataset: Optional[
+        Union[HuggingFaceDatasetInitializer, S3DatasetInitializer, DataCacheInitializer]
+    ] = None
+    model: Optional[Union[HuggingFaceModelInitializer, S3ModelInitializer]] = None
+
+
+@dataclass
+class TrainJobTemplate:
+    """Arguments of ``TrainerClient.train`` kept for reuse (``train(**template)``)."""
+
+    trainer: CustomTrainer
+    runtime: Optional[Union[str, Runtime]] = None
+    initializer: Optional[Initializer] = None
+
+    def keys(self) -> list[str]:
+        """The argument names, so that ``**template`` works."""
+        return ["trainer", "runtime", "initializer"]
+
+    def __getitem__(self, key: str) -> object:
+        return getattr(self, key)

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs everything the build and the tests need; safe to run again (it skips what is there).
+#   Debian packages: compilers and the C++ libraries the core links against.
+#   .venv: a virtual environment with the Python build and test tools.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+apt_packages=(
+  build-essential cmake ninja-build pkg-config openssl
+  nlohmann-json3-dev libcurl4-openssl-dev libssl-dev libfmt-dev catch2 libyaml-cpp-dev
+  pybind11-json-dev
+)
+missing=()
+for p in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  sudo_cmd=()
+  [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+fi
+
+python_bin="${PYTHON:-python3}"
+if [[ ! -x .venv/bin/python ]]; then
+  echo "setup: creating .venv with $("$python_bin" --version)"
+  "$python_bin" -m venv .venv
+fi
+stamp=.venv/.requirements-stamp
+if [[ ! -f $stamp ]] || ! cmp -s requirements-dev.txt "$stamp"; then
+  echo "setup: installing Python tools from requirements-dev.txt"
+  .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+  cp requirements-dev.txt "$stamp"
+fi
