@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kubeflow/trainer/runtime.hpp"
+
+namespace kubeflow::trainer {
+
+/// One step of a TrainJob: an initializer pod or a training node pod.
+struct StepInfo {
+  std::string name;                  ///< "node-0", "dataset-initializer", ...
+  std::optional<std::string> status; ///< the pod phase; nullopt when the pod has none yet
+  std::string pod_name;
+  std::string device = "Unknown";
+  std::string device_count = "Unknown";
+};
+
+/// A TrainJob reduced to what the SDK shows.
+struct TrainJobInfo {
+  std::string name;
+  std::string namespace_name;
+  std::string creation_timestamp;  ///< RFC 3339, as the API server wrote it
+  std::string runtime_name;        ///< spec.runtimeRef.name
+  std::string runtime_kind;        ///< spec.runtimeRef.kind (default ClusterTrainingRuntime)
+  RuntimeInfo runtime;             ///< resolved runtime (see TrainerApi for the lookup order)
+  int num_nodes = 1;
+  std::string status = "Created";  ///< Created, Running, Suspended, Complete or Failed
+  std::string message;             ///< message of the deciding condition, if any
+  std::vector<StepInfo> steps;
+  std::string resource_version;
+};
+
+/// An event about a TrainJob or one of its JobSet, Jobs or Pods.
+struct EventInfo {
+  std::string involved_object_kind;
+  std::string involved_object_name;
+  std::string message;
+  std::string reason;
+  std::string event_time;  ///< RFC 3339
+};
+
+}  // namespace kubeflow::trainer

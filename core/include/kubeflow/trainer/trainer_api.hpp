@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kubeflow/config/connection.hpp"
+#include "kubeflow/http/http_client.hpp"
+#include "kubeflow/trainer/job_info.hpp"
+#include "kubeflow/trainer/job_spec.hpp"
+#include "kubeflow/trainer/runtime.hpp"
+
+namespace kubeflow::trainer {
+
+/// The Kubeflow Trainer operations on one cluster and namespace: the one class the bindings
+/// wrap. Every method blocks on the network (bounded by the timeouts), throws kubeflow::Error
+/// (codes per k8s/status) and is safe to call from several threads at once.
+class TrainerApi {
+ public:
+  /// `namespace_name` empty: the connection's context namespace, else "default".
+  TrainerApi(config::ConnectionConfig connection, std::string namespace_name,
+             http::Timeouts timeouts = {});
+  ~TrainerApi();
+  TrainerApi(const TrainerApi&) = delete;
+  TrainerApi& operator=(const TrainerApi&) = delete;
+
+  [[nodiscard]] const std::string& namespace_name() const noexcept;
+  [[nodiscard]] const std::string& server() const noexcept;
+
+  /// Namespaced TrainingRuntimes, then the ClusterTrainingRuntimes whose names they do not
+  /// shadow. A 404 on the namespaced list (CRD missing) yields only cluster runtimes. Runtimes
+  /// that cannot be parsed (no framework label, no trainer container) are skipped.
+  [[nodiscard]] std::vector<RuntimeInfo> list_runtimes();
+
+  /// The namespaced TrainingRuntime `name`, else the ClusterTrainingRuntime; kNotFound naming
+  /// both scopes when neither exists.
+  [[nodiscard]] RuntimeInfo get_runtime(const std::string& name);
+
+  /// Validates and creates the TrainJob; returns its name (generated when `request.name` is
+  /// empty). Nothing is created when validation fails.
+  [[nodiscard]] std::string train(JobRequest request);
+
+  /// TrainJobs in the namespace, optionally only those whose runtimeRef.name matches. One list
+  /// of TrainJobs and one list of pods, joined here; runtimes come from a per-client cache, then
+  /// the live object, then the job's runtime snapshot ConfigMap.
+  [[nodiscard]] std::vector<TrainJobInfo> list_jobs(const std::optional<std::string>& runtime);
+
+  /// One TrainJob with its steps and status: the TrainJob, its pods, and its runtime (cached).
+  [[nodiscard]] TrainJobInfo get_job(const std::string& name);
+
+  void delete_job(const std::string& name);
+
+  /// Log lines of one step (a pod's container), whole (no follow).
+  [[nodiscard]] std::vector<std::string> get_job_logs(const std::string& name,
+                                                      const std::string& step);
+
+  /// The events of the TrainJob, its JobSet, Jobs and Pods, oldest first.
+  [[nodiscard]] std::vector<EventInfo> get_job_events(const std::string& name);
+
+  /// `kubeflow_trainer_version` of ConfigMap `<system_ns>/kubeflow-trainer-public`, read once;
+  /// nullopt when it cannot be read (missing, or forbidden by RBAC).
+  [[nodiscard]] std::optional<std::string> trainer_version(const std::string& system_namespace);
+
+  /// HTTP requests made by this client so far (tests and benchmarks count them).
+  [[nodiscard]] long request_count() const noexcept;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace kubeflow::trainer

@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "k8s/status.hpp"
+#include "kubeflow/http/http_client.hpp"
+
+namespace kubeflow::k8s {
+
+/// An API resource: where its REST collection lives and what its objects are called.
+struct Resource {
+  std::string group;    ///< "" for the core group
+  std::string version;  ///< "v1", "v1alpha1"
+  std::string plural;   ///< "trainjobs"
+  std::string kind;     ///< "TrainJob", used in error messages
+  bool namespaced = true;
+};
+
+extern const Resource kTrainJobs;
+extern const Resource kTrainingRuntimes;
+extern const Resource kClusterTrainingRuntimes;
+extern const Resource kPods;
+extern const Resource kEvents;
+extern const Resource kConfigMaps;
+
+struct ListOptions {
+  std::string label_selector;
+  std::string field_selector;
+};
+
+enum class PatchType { kMerge, kJson, kStrategicMerge };
+
+/// Percent-encodes a query value (RFC 3986 unreserved characters stay).
+[[nodiscard]] std::string url_encode(std::string_view value);
+
+/// "/apis/<group>/<version>[/namespaces/<ns>]/<plural>" (or "/api/v1/..." for the core group).
+[[nodiscard]] std::string collection_path(const Resource& resource, const std::string& ns);
+
+/// collection_path + "/<name>".
+[[nodiscard]] std::string object_path(const Resource& resource, const std::string& ns,
+                                      const std::string& name);
+
+/// JSON verbs on Kubernetes resources. Every call blocks, has the client's timeouts, and throws
+/// kubeflow::Error (via k8s/status) for any non-2xx answer. Thread-safe.
+class RestClient {
+ public:
+  RestClient(std::shared_ptr<http::HttpClient> http, http::Timeouts timeouts);
+
+  [[nodiscard]] nlohmann::json get(const Resource& r, const std::string& ns,
+                                   const std::string& name);
+  [[nodiscard]] nlohmann::json list(const Resource& r, const std::string& ns,
+                                    const ListOptions& options = {});
+  /// Creates with fieldValidation=Strict, so a field the server does not know is an error
+  /// instead of being dropped silently.
+  [[nodiscard]] nlohmann::json create(const Resource& r, const std::string& ns,
+                                      const nlohmann::json& body);
+  [[nodiscard]] nlohmann::json patch(const Resource& r, const std::string& ns,
+                                     const std::string& name, const nlohmann::json& patch,
+                                     PatchType type = PatchType::kMerge,
+                                     const std::string& subresource = "");
+  void remove(const Resource& r, const std::string& ns, const std::string& name);
+
+  /// GET of a non-JSON body (pod logs). `context` names the object for errors.
+  [[nodiscard]] std::string get_text(const std::string& path_and_query,
+                                     const RequestContext& context);
+
+  /// Streams a GET line by line (watch, follow logs). Returns when the server ends the stream,
+  /// `sink` returns false, or `cancel` returns true; throws for a failed request.
+  void stream(const std::string& path_and_query, const RequestContext& context,
+              const http::LineSink& sink, std::chrono::milliseconds total_timeout,
+              const http::CancelCheck& cancel = {});
+
+  [[nodiscard]] http::HttpClient& http() noexcept { return *http_; }
+  [[nodiscard]] const http::Timeouts& timeouts() const noexcept { return timeouts_; }
+
+ private:
+  [[nodiscard]] nlohmann::json call(http::Request request, const RequestContext& context);
+
+  std::shared_ptr<http::HttpClient> http_;
+  http::Timeouts timeouts_;
+};
+
+/// Parses a JSON body, dropping `metadata.managedFields`, which is large and never used.
+[[nodiscard]] nlohmann::json parse_body(const std::string& body, const RequestContext& context);
+
+}  // namespace kubeflow::k8s

@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "trainer/job_status.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+
+namespace kubeflow::trainer {
+
+namespace {
+
+constexpr const char* kJobSetNameLabel = "jobset.sigs.k8s.io/jobset-name";
+constexpr const char* kReplicatedJobLabel = "jobset.sigs.k8s.io/replicatedjob-name";
+constexpr const char* kCompletionIndex = "batch.kubernetes.io/job-completion-index";
+
+const nlohmann::json& member(const nlohmann::json& object, const char* key) {
+  static const nlohmann::json kNull;
+  if (!object.is_object()) return kNull;
+  auto it = object.find(key);
+  return it == object.end() ? kNull : *it;
+}
+
+std::string string_member(const nlohmann::json& object, const char* key) {
+  const auto& value = member(object, key);
+  return value.is_string() ? value.get<std::string>() : std::string{};
+}
+
+std::string completion_index(const nlohmann::json& metadata) {
+  std::string index = string_member(member(metadata, "labels"), kCompletionIndex);
+  if (index.empty()) index = string_member(member(metadata, "annotations"), kCompletionIndex);
+  return index.empty() ? "0" : index;
+}
+
+bool all_digits(const std::string& s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) {
+    return std::isdigit(c) != 0;
+  });
+}
+
+const nlohmann::json* find_container(const nlohmann::json& pod, const std::string& name) {
+  const auto& containers = member(member(pod, "spec"), "containers");
+  if (!containers.is_array()) return nullptr;
+  for (const auto& c : containers) {
+    if (string_member(c, "name") == name) return &c;
+  }
+  return nullptr;
+}
+
+void fill_devices(const nlohmann::json* container, StepInfo& step) {
+  if (container == nullptr) return;
+  const auto& limits = member(member(*container, "resources"), "limits");
+  std::string device;
+  std::string count;
+  if (limits.is_object() && container_devices(limits, device, count)) {
+    step.device = device;
+    step.device_count = count;
+  }
+}
+
+StepInfo step_for_pod(const nlohmann::json& pod, const std::string& role, const RuntimeInfo& rt) {
+  const auto& metadata = member(pod, "metadata");
+  StepInfo step;
+  step.pod_name = string_member(metadata, "name");
+  const auto& phase = member(member(pod, "status"), "phase");
+  if (phase.is_string()) step.status = phase.get<std::string>();
+
+  if (role != "node" && role != "launcher") {
+    step.name = role;
+    fill_devices(find_container(pod, role), step);
+    return step;
+  }
+  int index = std::stoi(completion_index(metadata));
+  // With mpirun the launcher is node-0, so the workers shift up by one.
+  if (rt.launcher == Launcher::kMpirun && role != "launcher") ++index;
+  step.name = fmt::format("node-{}", index);
+  const nlohmann::json* container = find_container(pod, "node");
+  fill_devices(container, step);
+  if (container != nullptr) {
+    const auto& env = member(*container, "env");
+    if (env.is_array()) {
+      for (const auto& e : env) {
+        if (string_member(e, "name") == "PET_NPROC_PER_NODE") {
+          const std::string value = string_member(e, "value");
+          if (all_digits(value)) step.device_count = value;
+        }
+      }
+    }
+  }
+  return step;
+}
+
+}  // namespace
+
+std::string pod_selector(const std::string& name) {
+  const std::string roles = fmt::format("{} in (dataset-initializer,model-initializer,launcher,node)",
+                                        kReplicatedJobLabel);
+  if (name.empty()) return fmt::format("{},{}", kJobSetNameLabel, roles);
+  return fmt::format("{}={},{}", kJobSetNameLabel, name, roles);
+}
+
+TrainJobInfo job_from_objects(const nlohmann::json& trainjob,
+                              const std::vector<const nlohmann::json*>& pods,
+                              const RuntimeInfo& runtime) {
+  TrainJobInfo info;
+  const auto& metadata = member(trainjob, "metadata");
+  const auto& spec = member(trainjob, "spec");
+  info.name = string_member(metadata, "name");
+  info.namespace_name = string_member(metadata, "namespace");
+  info.creation_timestamp = string_member(metadata, "creationTimestamp");
+  info.resource_version = string_member(metadata, "resourceVersion");
+  const auto& ref = member(spec, "runtimeRef");
+  info.runtime_name = string_member(ref, "name");
+  info.runtime_kind = string_member(ref, "kind");
+  if (info.runtime_kind.empty()) info.runtime_kind = "ClusterTrainingRuntime";
+  info.runtime = runtime;
+
+  const auto& num_nodes = member(member(spec, "trainer"), "numNodes");
+  info.num_nodes = (num_nodes.is_number_integer() && num_nodes.get<int>() > 0)
+                       ? num_nodes.get<int>()
+                       : std::max(runtime.num_nodes, 1);
+
+  std::vector<const nlohmann::json*> sorted = pods;
+  std::stable_sort(sorted.begin(), sorted.end(), [](const auto* a, const auto* b) {
+    const std::string ta = string_member(member(*a, "metadata"), "creationTimestamp");
+    const std::string tb = string_member(member(*b, "metadata"), "creationTimestamp");
+    if (ta.empty() != tb.empty()) return !ta.empty();  // pods without a timestamp go last
+    return ta > tb;                                     // RFC 3339 UTC sorts as text
+  });
+  std::set<std::string> seen;
+  for (const auto* pod : sorted) {
+    const auto& pod_meta = member(*pod, "metadata");
+    const std::string role = string_member(member(pod_meta, "labels"), kReplicatedJobLabel);
+    if (role.empty()) continue;
+    std::string key = role;
+    if (role == "node" || role == "launcher") key += "-" + completion_index(pod_meta);
+    if (!seen.insert(key).second) continue;
+    info.steps.push_back(step_for_pod(*pod, role, runtime));
+  }
+  std::stable_sort(info.steps.begin(), info.steps.end(), [](const StepInfo& a, const StepInfo& b) {
+    const bool a_node = a.name.rfind("node-", 0) == 0;
+    const bool b_node = b.name.rfind("node-", 0) == 0;
+    if (a_node != b_node) return !a_node;  // initializers first, as the job runs them first
+    if (a_node) return std::stoi(a.name.substr(5)) < std::stoi(b.name.substr(5));
+    return a.name < b.name;
+  });
+
+  std::string decided;
+  bool suspended = false;
+  const auto& conditions = member(member(trainjob, "status"), "conditions");
+  if (conditions.is_array()) {
+    for (const auto& c : conditions) {
+      const std::string type = string_member(c, "type");
+      const bool is_true = string_member(c, "status") == "True";
+      if (is_true && (type == "Complete" || type == "Failed")) {
+        decided = type;
+        info.message = string_member(c, "message");
+      }
+      if (is_true && type == "Suspended") suspended = true;
+    }
+  }
+  if (!decided.empty()) {
+    info.status = decided;
+  } else if (suspended) {
+    info.status = "Suspended";
+  } else {
+    int running = 0;
+    for (const auto& s : info.steps) {
+      if (s.name.rfind("node", 0) == 0 && s.status &&
+          (*s.status == "Running" || *s.status == "Succeeded")) {
+        ++running;
+      }
+    }
+    info.status = (running > 0 && running == info.num_nodes) ? "Running" : "Created";
+  }
+  return info;
+}
+
+}  // namespace kubeflow::trainer

@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "kubeflow/trainer/trainer_api.hpp"
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "k8s/rest_client.hpp"
+#include "trainer/job_status.hpp"
+#include "util/yaml_json.hpp"
+
+namespace kubeflow::trainer {
+
+namespace {
+
+constexpr const char* kClusterKind = "ClusterTrainingRuntime";
+constexpr const char* kNamespacedKind = "TrainingRuntime";
+
+std::string container_for_step(const std::string& step) {
+  // "node-3" -> "node"; initializer steps are named after their container.
+  const auto dash = step.rfind('-');
+  if (dash != std::string::npos && dash + 1 < step.size() &&
+      std::all_of(step.begin() + static_cast<long>(dash) + 1, step.end(),
+                  [](unsigned char c) { return std::isdigit(c) != 0; })) {
+    return step.substr(0, dash);
+  }
+  return step;
+}
+
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    lines.push_back(std::move(line));
+  }
+  return lines;
+}
+
+RuntimeInfo placeholder_runtime(const std::string& name, const std::string& kind) {
+  RuntimeInfo info;
+  info.name = name;
+  info.kind = kind;
+  info.trainer_type = "CustomTrainer";
+  info.framework = "Unknown";
+  info.image = "Unknown";
+  return info;
+}
+
+}  // namespace
+
+struct TrainerApi::Impl {
+  std::shared_ptr<http::HttpClient> http;
+  k8s::RestClient rest;
+  std::string ns;
+  std::mutex mutex;  // guards the caches below
+  std::map<std::string, RuntimeInfo> runtime_cache;  // "<kind>/<name>"
+  bool version_read = false;
+  std::optional<std::string> version;
+
+  Impl(config::ConnectionConfig connection, std::string namespace_name, http::Timeouts timeouts)
+      : http(std::make_shared<http::HttpClient>(connection)),
+        rest(http, timeouts),
+        ns(!namespace_name.empty()             ? std::move(namespace_name)
+           : !connection.namespace_name.empty() ? connection.namespace_name
+                                                : "default") {}
+
+  void remember(const RuntimeInfo& info) {
+    std::lock_guard<std::mutex> lock(mutex);
+    runtime_cache[info.kind + "/" + info.name] = info;
+  }
+
+  std::optional<RuntimeInfo> cached(const std::string& kind, const std::string& name) {
+    std::lock_guard<std::mutex> lock(mutex);
+    auto it = runtime_cache.find(kind + "/" + name);
+    if (it == runtime_cache.end()) return std::nullopt;
+    return it->second;
+  }
+
+  RuntimeInfo fetch_runtime(const std::string& kind, const std::string& name) {
+    const bool cluster = kind == kClusterKind;
+    auto object = rest.get(cluster ? k8s::kClusterTrainingRuntimes : k8s::kTrainingRuntimes,
+                           cluster ? "" : ns, name);
+    RuntimeInfo info = parse_runtime(object, kind);
+    remember(info);
+    return info;
+  }
+
+  // The runtime a job runs with: the cache, the live object, then the job's snapshot, which the
+  // controller (Trainer 2.3+) takes on first reconcile so a deleted runtime leaves jobs readable.
+  RuntimeInfo runtime_for_job(const std::string& kind, const std::string& name,
+                              const std::string& job) {
+    if (auto hit = cached(kind, name)) return *hit;
+    try {
+      return fetch_runtime(kind, name);
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::kNotFound && e.code() != ErrorCode::kForbidden &&
+          e.code() != ErrorCode::kInvalidArgument) {
+        throw;
+      }
+    }
+    try {
+      auto snapshot = rest.get(k8s::kConfigMaps, ns, job + "-runtime-snapshot");
+      const auto& data = snapshot.at("data");
+      const auto text = data.at("runtime").get<std::string>();
+      return parse_runtime(util::yaml_to_json(text, "runtime snapshot of " + job), kind);
+    } catch (const Error&) {
+    } catch (const nlohmann::json::exception&) {
+    }
+    return placeholder_runtime(name, kind);
+  }
+
+  std::string pod_for_step(const std::string& job, const std::string& step) {
+    TrainJobInfo info = get_job(job);
+    for (const auto& s : info.steps) {
+      if (s.name == step) return s.pod_name;
+    }
+    std::vector<std::string> names;
+    for (const auto& s : info.steps) names.push_back(s.name);
+    throw Error(ErrorCode::kNotFound,
+                fmt::format("TrainJob {}/{} has no step {:?} yet: its steps are [{}]", ns, job,
+                            step, fmt::join(names, ", ")),
+                {.field = "step",
+                 .hint = names.empty() ? "The job's pods have not been created yet; wait for "
+                                         "the job to start"
+                                       : "Pass one of the listed step names",
+                 .http_status = 404, .reason = "NotFound", .kind = "TrainJob", .name = job,
+                 .ns = ns});
+  }
+
+  TrainJobInfo get_job(const std::string& name) {
+    auto trainjob = rest.get(k8s::kTrainJobs, ns, name);
+    auto pods = rest.list(k8s::kPods, ns, {.label_selector = pod_selector(name)});
+    std::vector<const nlohmann::json*> pod_ptrs;
+    for (const auto& p : pods.at("items")) pod_ptrs.push_back(&p);
+    const auto& ref = trainjob["spec"]["runtimeRef"];
+    const std::string kind = ref.value("kind", kClusterKind);
+    const RuntimeInfo runtime = runtime_for_job(kind, ref.value("name", ""), name);
+    return job_from_objects(trainjob, pod_ptrs, runtime);
+  }
+};
+
+TrainerApi::TrainerApi(config::ConnectionConfig connection, std::string namespace_name,
+                       http::Timeouts timeouts)
+    : impl_(std::make_unique<Impl>(std::move(connection), std::move(namespace_name), timeouts)) {}
+
+TrainerApi::~TrainerApi() = default;
+
+const std::string& TrainerApi::namespace_name() const noexcept { return impl_->ns; }
+
+const std::string& TrainerApi::server() const noexcept {
+  return impl_->http->connection().server;
+}
+
+std::vector<RuntimeInfo> TrainerApi::list_runtimes() {
+  std::vector<RuntimeInfo> result;
+  std::set<std::string> names;
+  auto add_all = [&](const nlohmann::json& list, const char* kind) {
+    for (const auto& item : list.at("items")) {
+      try {
+        RuntimeInfo info = parse_runtime(item, kind);
+        if (!names.insert(info.name).second) continue;
+        impl_->remember(info);
+        result.push_back(std::move(info));
+      } catch (const Error& e) {
+        if (e.code() != ErrorCode::kInvalidArgument) throw;
+      }
+    }
+  };
+  try {
+    add_all(impl_->rest.list(k8s::kTrainingRuntimes, impl_->ns), kNamespacedKind);
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::kNotFound) throw;
+  }
+  add_all(impl_->rest.list(k8s::kClusterTrainingRuntimes, ""), kClusterKind);
+  return result;
+}
+
+RuntimeInfo TrainerApi::get_runtime(const std::string& name) {
+  try {
+    return impl_->fetch_runtime(kNamespacedKind, name);
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::kNotFound) throw;
+  }
+  try {
+    return impl_->fetch_runtime(kClusterKind, name);
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::kNotFound) throw;
+    auto details = e.details();
+    details.hint = "List the available runtimes with TrainerClient().list_runtimes()";
+    throw Error(ErrorCode::kNotFound,
+                fmt::format("runtime {:?} not found: neither a TrainingRuntime in namespace {} "
+                            "nor a ClusterTrainingRuntime has that name. {}",
+                            name, impl_->ns, details.hint),
+                details);
+  }
+}
+
+std::string TrainerApi::train(JobRequest request) {
+  if (request.name.empty()) request.name = generate_job_name();
+  const nlohmann::json body = build_trainjob(request);
+  (void)impl_->rest.create(k8s::kTrainJobs, impl_->ns, body);
+  return request.name;
+}
+
+std::vector<TrainJobInfo> TrainerApi::list_jobs(const std::optional<std::string>& runtime) {
+  auto jobs = impl_->rest.list(k8s::kTrainJobs, impl_->ns);
+  auto pods = impl_->rest.list(k8s::kPods, impl_->ns, {.label_selector = pod_selector("")});
+  std::map<std::string, std::vector<const nlohmann::json*>> pods_by_job;
+  for (const auto& pod : pods.at("items")) {
+    const auto& labels = pod["metadata"]["labels"];
+    if (!labels.is_object()) continue;
+    auto it = labels.find("jobset.sigs.k8s.io/jobset-name");
+    if (it != labels.end() && it->is_string()) pods_by_job[it->get<std::string>()].push_back(&pod);
+  }
+  std::vector<TrainJobInfo> result;
+  for (const auto& job : jobs.at("items")) {
+    const auto& ref = job["spec"]["runtimeRef"];
+    const std::string runtime_name = ref.value("name", "");
+    if (runtime && runtime_name != *runtime) continue;
+    const std::string name = job["metadata"].value("name", "");
+    const RuntimeInfo rt =
+        impl_->runtime_for_job(ref.value("kind", kClusterKind), runtime_name, name);
+    result.push_back(job_from_objects(job, pods_by_job[name], rt));
+  }
+  return result;
+}
+
+TrainJobInfo TrainerApi::get_job(const std::string& name) { return impl_->get_job(name); }
+
+void TrainerApi::delete_job(const std::string& name) {
+  impl_->rest.remove(k8s::kTrainJobs, impl_->ns, name);
+}
+
+std::vector<std::string> TrainerApi::get_job_logs(const std::string& name,
+                                                  const std::string& step) {
+  const std::string pod = impl_->pod_for_step(name, step);
+  const std::string path = fmt::format("{}/log?container={}",
+                                       k8s::object_path(k8s::kPods, impl_->ns, pod),
+                                       k8s::url_encode(container_for_step(step)));
+  return split_lines(
+      impl_->rest.get_text(path, {"read logs of", "Pod", impl_->ns, pod, server()}));
+}
+
+std::vector<EventInfo> TrainerApi::get_job_events(const std::string& name) {
+  const TrainJobInfo job = impl_->get_job(name);
+  std::set<std::string> pod_names;
+  for (const auto& s : job.steps) pod_names.insert(s.pod_name);
+  auto events = impl_->rest.list(k8s::kEvents, impl_->ns);
+  std::vector<EventInfo> result;
+  for (const auto& e : events.at("items")) {
+    const auto& obj = e["involvedObject"];
+    if (!obj.is_object()) continue;
+    const std::string kind = obj.value("kind", "");
+    const std::string obj_name = obj.value("name", "");
+    bool ours = false;
+    if (kind == "TrainJob" || kind == "JobSet") ours = obj_name == name;
+    // Child Jobs are named <trainjob>-<replicatedJob>-<index>.
+    if (kind == "Job") ours = obj_name.rfind(name + "-", 0) == 0;
+    if (kind == "Pod") ours = pod_names.count(obj_name) > 0;
+    if (!ours) continue;
+    std::string time = e.value("firstTimestamp", "");
+    if (time.empty() && e.contains("eventTime") && e["eventTime"].is_string()) {
+      time = e["eventTime"].get<std::string>();
+    }
+    if (time.empty()) time = e["metadata"].value("creationTimestamp", "");
+    result.push_back({kind, obj_name, e.value("message", ""), e.value("reason", ""), time});
+  }
+  std::stable_sort(result.begin(), result.end(),
+                   [](const auto& a, const auto& b) { return a.event_time < b.event_time; });
+  return result;
+}
+
+std::optional<std::string> TrainerApi::trainer_version(const std::string& system_namespace) {
+  {
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    if (impl_->version_read) return impl_->version;
+  }
+  std::optional<std::string> version;
+  try {
+    auto cm = impl_->rest.get(k8s::kConfigMaps, system_namespace, "kubeflow-trainer-public");
+    const auto& data = cm["data"];
+    if (data.is_object() && data.contains("kubeflow_trainer_version")) {
+      version = data["kubeflow_trainer_version"].get<std::string>();
+    }
+  } catch (const Error&) {
+    // Missing or forbidden: the client works without it, assuming the newest API.
+  }
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  impl_->version_read = true;
+  impl_->version = version;
+  return version;
+}
+
+long TrainerApi::request_count() const noexcept { return impl_->http->request_count(); }
+
+}  // namespace kubeflow::trainer
