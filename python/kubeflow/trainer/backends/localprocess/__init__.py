@@ -1,0 +1,1 @@
+"""The local process backend: TrainJobs as processes on this machine (see backend.py)."""

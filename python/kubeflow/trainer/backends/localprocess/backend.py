@@ -1,0 +1,373 @@
+"""LocalProcessBackend: run TrainJobs as processes on this machine.
+
+Each job is a directory in the state directory (state.py) run by a detached supervisor
+(supervisor.py), so every method here works from any process that uses the same state directory:
+a restarted notebook, another client, or a shell. See ``docs/local-backend.md``.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import logging
+import os
+import time
+from collections.abc import Iterator
+from typing import Callable, Optional, Union
+
+from kubeflow.common import utils as common_utils
+from kubeflow.trainer import _function
+from kubeflow.trainer.backends.base import RuntimeBackend
+from kubeflow.trainer.backends.localprocess import job as local_job
+from kubeflow.trainer.backends.localprocess import launcher, logs, rank_env, runtimes, state
+from kubeflow.trainer.backends.localprocess.types import LocalProcessBackendConfig
+from kubeflow.trainer.constants import constants
+from kubeflow.trainer.errors import JobFailedError, JobTimeoutError, ValidationError
+from kubeflow.trainer.types import types
+
+logger = logging.getLogger(__name__)
+
+#: How many log lines of the failed step a JobFailedError carries.
+FAILURE_LOG_LINES = 10
+_WAKE_SECONDS = 0.05
+
+
+def _require_str_map(value: object, field: str) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise ValidationError(f"{field} must be a dict of strings to strings, got {value!r}",
+                              field=field)
+    return dict(value)
+
+
+def _require_str_list(value: object, field: str) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise ValidationError(f"{field} must be a list of strings, got {value!r}", field=field)
+    return list(value)
+
+
+class LocalProcessBackend(RuntimeBackend):
+    """Runs a ``CustomTrainer`` function as ``num_nodes`` x ``processes_per_node`` local processes.
+
+    Args:
+        cfg: The backend configuration; defaults to ``LocalProcessBackendConfig()``.
+    """
+
+    def __init__(self, cfg: Optional[LocalProcessBackendConfig] = None) -> None:
+        self.cfg = cfg if cfg is not None else LocalProcessBackendConfig()
+        self.state_dir = state.resolve_state_dir(self.cfg.state_dir)
+        self.store = state.JobStore(self.state_dir)
+
+    # ------------------------------------------------------------------------------ runtimes
+    def list_runtimes(self) -> list[types.Runtime]:
+        """The local runtimes, named like the runtimes Kubeflow Trainer ships."""
+        return runtimes.list_runtimes()
+
+    def get_runtime(self, name: str) -> types.Runtime:
+        """The local runtime ``name``.
+
+        Raises:
+            RuntimeNotFoundError: (a ``ValueError``) no local runtime has that name.
+        """
+        return runtimes.get_runtime(name)
+
+    def get_runtime_packages(self, runtime: types.Runtime) -> list[str]:
+        """Print and return the packages a job sees: this interpreter's, as ``name==version``.
+
+        Raises:
+            ValidationError: (a ``ValueError``) ``runtime`` is not a Runtime, or is a
+                BuiltinTrainer runtime.
+        """
+        if not isinstance(runtime, types.Runtime):
+            raise ValidationError(f"runtime must be a Runtime, got {type(runtime).__name__}",
+                                  field="runtime")
+        if runtime.trainer.trainer_type == types.TrainerType.BUILTIN_TRAINER:
+            raise ValidationError(
+                f"Runtime '{runtime.name}' is a BuiltinTrainer runtime; its packages are those "
+                "of its image, which LocalProcessBackend does not run",
+                field="runtime",
+            )
+        found: dict[str, str] = {}
+        for dist in importlib.metadata.distributions():
+            name = dist.metadata["Name"] if dist.metadata else None
+            if name and name.lower() not in found:
+                found[name.lower()] = f"{name}=={dist.version}"
+        packages = [found[key] for key in sorted(found)]
+        for package in packages:
+            print(package)  # upstream prints the package list
+        return packages
+
+    # ------------------------------------------------------------------------------ train
+    def train(
+        self,
+        runtime: Optional[Union[str, types.Runtime]] = None,
+        initializer: Optional[types.Initializer] = None,
+        trainer: Optional[
+            Union[types.CustomTrainer, types.CustomTrainerContainer, types.BuiltinTrainer]
+        ] = None,
+        options: Optional[list] = None,
+    ) -> str:
+        """Start ``trainer.func(**trainer.func_args)`` on every local process; return the name.
+
+        Raises:
+            ValidationError: (a ``ValueError``) no CustomTrainer, an initializer, an unknown
+                runtime or one that cannot run locally, an option for another backend, a bad
+                name or argument.
+            AlreadyExistsError: (a ``RuntimeError``) a job with that name exists.
+            LocalLaunchError: (a ``RuntimeError``) the supervisor could not be started.
+        """
+        if trainer is None:
+            raise ValidationError("CustomTrainer must be set with LocalProcessBackend",
+                                  field="trainer")
+        if isinstance(trainer, types.BuiltinTrainer):
+            raise ValidationError(
+                "BuiltinTrainer (TorchTune) is not supported by LocalProcessBackend: it needs "
+                "the torchtune image, GPUs and the model and dataset initializers",
+                field="trainer",
+            )
+        if not isinstance(trainer, types.CustomTrainer):
+            raise ValidationError(
+                f"CustomTrainer must be set with LocalProcessBackend, got "
+                f"{type(trainer).__name__} (a container image needs a container engine)",
+                field="trainer",
+            )
+        if initializer is not None:
+            raise ValidationError(
+                "Initializers are not supported by LocalProcessBackend: download the dataset "
+                "or model inside the training function, or run on Kubernetes",
+                field="initializer",
+            )
+        resolved = runtimes.resolve(runtime)
+        runtimes.check_runnable(resolved)
+        framework = resolved.trainer.framework
+
+        job_spec: dict = {
+            "apiVersion": constants.API_VERSION,
+            "kind": constants.TRAINJOB_KIND,
+            "metadata": {},
+            "spec": {},
+        }
+        for option in options or []:
+            if not callable(option):
+                raise ValidationError(f"Option {option!r} is not an option object",
+                                      field="options")
+            option(job_spec, trainer, self)
+        name = job_spec.get("metadata", {}).get("name") or local_job.generate_name()
+        local_job.validate_name(name)
+
+        num_nodes = trainer.num_nodes if trainer.num_nodes is not None else (
+            resolved.trainer.num_nodes
+        )
+        if isinstance(num_nodes, bool) or not isinstance(num_nodes, int) or num_nodes < 1:
+            raise ValidationError(f"num_nodes must be a positive integer, got {num_nodes!r}",
+                                  field="trainer.num_nodes")
+        env = _require_str_map(trainer.env, "trainer.env")
+        reserved = sorted(rank_env.reserved_names(framework) & env.keys())
+        if reserved:
+            raise ValidationError(
+                f"trainer.env must not set {', '.join(reserved)}: the {framework} runtime "
+                "injects them",
+                field="trainer.env",
+            )
+        packages = _require_str_list(trainer.packages_to_install, "trainer.packages_to_install")
+        index_urls = _require_str_list(trainer.pip_index_urls, "trainer.pip_index_urls")
+        if trainer.image:
+            logger.info("LocalProcessBackend ignores trainer.image %r", trainer.image)
+        if trainer.resources_per_node:
+            logger.info("LocalProcessBackend does not limit resources; ignoring %r",
+                        trainer.resources_per_node)
+        code, file_name = _function.function_code(trainer.func, trainer.func_args)
+
+        spec = state.JobSpec(
+            name=name,
+            created=state.now_iso(),
+            runtime=state.runtime_to_dict(resolved),
+            framework=framework,
+            num_nodes=num_nodes,
+            procs_per_node=self.cfg.processes_per_node or 1,
+            python=launcher.current_python(),
+            cwd=os.getcwd(),
+            script=os.path.join(state.CODE_DIR, file_name),
+            env=env,
+            packages=packages,
+            pip_index_urls=index_urls,
+            venv_cache=self.cfg.venv_cache,
+            cleanup_venv=self.cfg.cleanup_venv,
+            grace_period=float(self.cfg.termination_grace_period_seconds),
+        )
+        job_dir = self.store.create(spec, code, file_name)
+        try:
+            launcher.start_supervisor(job_dir, spec.python, spec.cwd)
+        except BaseException:
+            self.store.remove(name)
+            raise
+        logger.info("Started local TrainJob %s (%d node(s) x %d process(es)) in %s",
+                    name, num_nodes, spec.procs_per_node, job_dir)
+        return name
+
+    # ------------------------------------------------------------------------------ jobs
+    def _load(self, name: str) -> tuple[state.JobSpec, state.JobStatus]:
+        spec = self.store.read_spec(name)
+        return spec, local_job.current_status(self.store, spec)
+
+    def list_jobs(self, runtime: Optional[types.Runtime] = None) -> list[types.TrainJob]:
+        """Every job in the state directory (oldest first), or those of ``runtime`` only."""
+        jobs = []
+        for name in self.store.names():
+            try:
+                spec, status = self._load(name)
+            except ValueError:  # deleted meanwhile
+                continue
+            if runtime is not None and spec.runtime["name"] != runtime.name:
+                continue
+            jobs.append(local_job.to_trainjob(spec, status))
+        return sorted(jobs, key=lambda j: j.creation_timestamp)
+
+    def get_job(self, name: str) -> types.TrainJob:
+        """The job ``name`` with a step per node.
+
+        Raises:
+            JobNotFoundError: (a ``ValueError``) no such job.
+        """
+        return local_job.to_trainjob(*self._load(name))
+
+    def get_job_logs(
+        self, name: str, follow: Optional[bool] = False, step: str = constants.NODE + "-0"
+    ) -> Iterator[str]:
+        """The log lines of one step (``node-<i>``), without line endings.
+
+        With ``follow``, lines are yielded as the processes write them until the job has
+        finished and its log is drained. Nothing is printed.
+
+        Raises:
+            JobNotFoundError: (a ``ValueError``) no such job.
+            ValidationError: (a ``ValueError``) no such step; the message lists the steps.
+        """
+        spec = self.store.read_spec(name)
+        if step not in spec.steps:
+            raise ValidationError(
+                f"TrainJob {name} has no step {step!r}; its steps are: {', '.join(spec.steps)}",
+                field="step",
+            )
+        path = self.store.log_path(name, step)
+        if not follow:
+            return logs.read_lines(path)
+
+        def finished() -> bool:
+            try:
+                return local_job.finished(self.store, spec)
+            except ValueError:
+                return True  # deleted
+
+        return logs.follow_lines(path, finished)
+
+    def get_job_events(self, name: str) -> list[types.Event]:
+        """Not available locally (as upstream).
+
+        Raises:
+            NotImplementedError: always.
+        """
+        raise NotImplementedError("get_job_events is not supported by LocalProcessBackend")
+
+    def _failure(self, name: str, trainjob: types.TrainJob) -> JobFailedError:
+        status = self.store.read_status(name)
+        step = status.failed_step or next(
+            (s.name for s in trainjob.steps if s.status == state.FAILED), trainjob.steps[0].name
+        )
+        tail = logs.tail_lines(self.store.log_path(name, step), FAILURE_LOG_LINES)
+        reason = status.message or "the job failed"
+        text = "\n".join("  " + line for line in tail) or "  (no output)"
+        return JobFailedError(
+            f"TrainJob {name} failed: {reason}. Last lines of {step}:\n{text}",
+            name=name,
+            step=step,
+            exit_code=status.exit_code,
+            log_tail=tail,
+            hint=f"all logs: get_job_logs({name!r}, step=...) or {self.store.job_dir(name)}",
+        )
+
+    def wait_for_job_status(
+        self,
+        name: str,
+        status: set[str] = {constants.TRAINJOB_COMPLETE},  # noqa: B006 - upstream's signature
+        timeout: int = 600,
+        polling_interval: int = 2,
+        callbacks: Optional[list[Callable[[types.TrainJob], None]]] = None,
+    ) -> types.TrainJob:
+        """Wait until the job reaches one of ``status`` and return it.
+
+        The timeout is a deadline; between polls the status file is watched so that reaching a
+        final state is noticed within a fraction of a second. ``callbacks`` get the TrainJob at
+        every poll.
+
+        Raises:
+            ValidationError: (a ``ValueError``) a status outside Created/Running/Complete/Failed,
+                or bad timeout or polling interval.
+            JobNotFoundError: (a ``ValueError``) no such job.
+            JobFailedError: (a ``RuntimeError``) the job failed and Failed was not awaited; the
+                message has the failed step, its exit code and its last log lines.
+            JobTimeoutError: (a ``TimeoutError``) ``timeout`` seconds passed.
+        """
+        wanted = {status} if isinstance(status, str) else set(status)
+        unknown = wanted - state.STATUSES
+        if not wanted or unknown:
+            raise ValidationError(
+                f"Invalid status {sorted(unknown) or wanted!r}: expected a non-empty subset of "
+                f"{sorted(state.STATUSES)}",
+                field="status",
+            )
+        try:
+            common_utils.validate_wait_for_job_status(polling_interval, timeout)
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
+        self.store.read_spec(name)  # unknown name -> JobNotFoundError before any waiting
+        deadline = time.monotonic() + timeout
+        while True:
+            trainjob = self.get_job(name)
+            for callback in callbacks or []:
+                callback(trainjob)
+            if trainjob.status in wanted:
+                return trainjob
+            if trainjob.status == state.FAILED:
+                raise self._failure(name, trainjob)
+            now = time.monotonic()
+            if now >= deadline:
+                raise JobTimeoutError(
+                    f"Timeout after {timeout}s waiting for TrainJob {name} to reach "
+                    f"{sorted(wanted)}; it is {trainjob.status}",
+                    name=name,
+                )
+            next_poll = min(deadline, now + polling_interval)
+            seen = self.store.status_mtime(name)
+            while time.monotonic() < next_poll and self.store.status_mtime(name) == seen:
+                time.sleep(min(_WAKE_SECONDS, max(0.0, next_poll - time.monotonic())))
+
+    def delete_job(self, name: str) -> None:
+        """Stop every process of the job (SIGTERM, then SIGKILL after the grace period) and
+        remove its directory.
+
+        Raises:
+            JobNotFoundError: (a ``ValueError``) no such job.
+        """
+        spec = self.store.read_spec(name)
+        status = self.store.read_status(name)
+        groups = [r.pid for r in status.ranks if r.exit_code is None]
+        pid = self.store.supervisor_pid(name)
+        if pid is not None and launcher.process_alive(pid, local_job.supervisor_markers(name)):
+            groups.append(pid)
+        if not launcher.terminate_groups(groups, spec.grace_period):
+            logger.warning("Some processes of TrainJob %s did not exit after SIGKILL", name)
+        # The supervisor may have recorded the ranks it started while being stopped.
+        late = [
+            r.pid
+            for r in self.store.read_status(name).ranks
+            if r.exit_code is None and r.pid not in groups
+        ]
+        if late:
+            launcher.terminate_groups(late, spec.grace_period)
+        self.store.remove(name)
+        logger.info("Deleted local TrainJob %s", name)

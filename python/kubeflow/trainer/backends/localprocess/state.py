@@ -1,0 +1,322 @@
+"""The on-disk job store of the local process backend.
+
+Layout under the state directory::
+
+    jobs/<name>/job.json          what to run; written once by train()
+    jobs/<name>/status.json       phase, per-node status, pids and exit codes; replaced atomically
+    jobs/<name>/supervisor.pid    pid of the job's supervisor (also its process group)
+    jobs/<name>/supervisor.log    the supervisor's own diagnostics
+    jobs/<name>/code/<file>.py    the training function followed by its call
+    jobs/<name>/logs/node-<i>.log output of the processes of node i
+    venvs/<key>/                  cached virtual environments (see venv.py)
+
+Every JSON file is written to a temporary file and renamed, so a reader in another process sees
+either the old or the new content, never a partial one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Optional
+
+from kubeflow.trainer.backends.localprocess.errors import JobNotFoundError
+from kubeflow.trainer.constants import constants
+from kubeflow.trainer.errors import AlreadyExistsError
+from kubeflow.trainer.types import types
+
+STATE_DIR_ENV = "KUBEFLOW_LOCAL_STATE_DIR"
+DEFAULT_STATE_DIR = os.path.join("~", ".kubeflow", "trainer", "local")
+
+JOB_FILE = "job.json"
+STATUS_FILE = "status.json"
+PID_FILE = "supervisor.pid"
+SUPERVISOR_LOG = "supervisor.log"
+CODE_DIR = "code"
+LOGS_DIR = "logs"
+PRIVATE_VENV_DIR = "venv"
+
+CREATED = constants.TRAINJOB_CREATED
+RUNNING = constants.TRAINJOB_RUNNING
+COMPLETE = constants.TRAINJOB_COMPLETE
+FAILED = constants.TRAINJOB_FAILED
+STATUSES = frozenset({CREATED, RUNNING, COMPLETE, FAILED})
+TERMINAL = frozenset({COMPLETE, FAILED})
+
+
+def resolve_state_dir(configured: Optional[str] = None) -> Path:
+    """The state directory: ``configured``, else ``$KUBEFLOW_LOCAL_STATE_DIR``, else the default."""
+    chosen = configured or os.environ.get(STATE_DIR_ENV) or DEFAULT_STATE_DIR
+    return Path(os.path.expanduser(chosen)).absolute()
+
+
+def now_iso() -> str:
+    """The current UTC time in ISO 8601."""
+    return datetime.now(timezone.utc).isoformat()
+
+
+def step_name(node: int) -> str:
+    """The step name of node ``node`` (``node-0``...), as on Kubernetes."""
+    return f"{constants.NODE}-{node}"
+
+
+def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
+    """Write ``data`` as JSON to ``path`` through a temporary file and a rename."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(data, out, indent=2, sort_keys=True)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def aggregate(step_statuses: list[str]) -> str:
+    """The job status from its steps: any Failed, else any Running, else any Created, else
+    Complete; no steps means Created (upstream's rule)."""
+    for status in (FAILED, RUNNING, CREATED):
+        if status in step_statuses:
+            return status
+    return COMPLETE if step_statuses else CREATED
+
+
+def runtime_to_dict(runtime: types.Runtime) -> dict[str, Any]:
+    """A JSON-ready form of ``runtime``."""
+    trainer = runtime.trainer
+    return {
+        "name": runtime.name,
+        "kind": runtime.kind.value,
+        "pretrained_model": runtime.pretrained_model,
+        "trainer": {
+            "trainer_type": trainer.trainer_type.value,
+            "framework": trainer.framework,
+            "image": trainer.image,
+            "num_nodes": trainer.num_nodes,
+            "device": trainer.device,
+            "device_count": trainer.device_count,
+            "command": list(trainer.command),
+        },
+    }
+
+
+def runtime_from_dict(data: dict[str, Any]) -> types.Runtime:
+    """The inverse of :func:`runtime_to_dict`."""
+    t = data["trainer"]
+    trainer = types.RuntimeTrainer(
+        trainer_type=types.TrainerType(t["trainer_type"]),
+        framework=t["framework"],
+        image=t["image"],
+        num_nodes=t["num_nodes"],
+        device=t["device"],
+        device_count=t["device_count"],
+    )
+    trainer.set_command(tuple(t.get("command", ())))
+    return types.Runtime(
+        name=data["name"],
+        trainer=trainer,
+        kind=types.RuntimeKind(data["kind"]),
+        pretrained_model=data.get("pretrained_model"),
+    )
+
+
+@dataclass
+class JobSpec:
+    """What a local TrainJob runs (``job.json``)."""
+
+    name: str
+    created: str
+    runtime: dict[str, Any]
+    framework: str
+    num_nodes: int
+    procs_per_node: int
+    python: str
+    cwd: str
+    script: str
+    env: dict[str, str] = field(default_factory=dict)
+    packages: list[str] = field(default_factory=list)
+    pip_index_urls: list[str] = field(default_factory=list)
+    venv_cache: bool = True
+    cleanup_venv: bool = True
+    grace_period: float = 5.0
+    version: int = 1
+
+    @property
+    def steps(self) -> list[str]:
+        """The step names, ``node-0`` to ``node-<num_nodes-1>``."""
+        return [step_name(i) for i in range(self.num_nodes)]
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> JobSpec:
+        """Build from the parsed ``job.json``."""
+        return cls(**data)
+
+
+@dataclass
+class RankRecord:
+    """One process of a job: its place in the job, its pid (and process group) and exit code."""
+
+    rank: int
+    node: int
+    local_rank: int
+    pid: int
+    exit_code: Optional[int] = None
+    killed: bool = False
+
+
+@dataclass
+class JobStatus:
+    """Where a local TrainJob is (``status.json``).
+
+    ``phase`` is the TrainJob status; ``steps`` the status of each node; ``finished`` is set by the
+    supervisor once every process has exited and its output is in the logs.
+    """
+
+    phase: str = CREATED
+    steps: dict[str, str] = field(default_factory=dict)
+    ranks: list[RankRecord] = field(default_factory=list)
+    master_port: Optional[int] = None
+    python: Optional[str] = None
+    started: Optional[str] = None
+    finished: Optional[str] = None
+    failed_step: Optional[str] = None
+    exit_code: Optional[int] = None
+    message: str = ""
+
+    @property
+    def done(self) -> bool:
+        """True once the supervisor recorded the final status."""
+        return self.finished is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready form."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> JobStatus:
+        """Build from the parsed ``status.json``."""
+        data = dict(data)
+        data["ranks"] = [RankRecord(**r) for r in data.get("ranks", [])]
+        return cls(**data)
+
+
+class JobStore:
+    """Jobs kept as directories under ``<root>/jobs``."""
+
+    def __init__(self, root: Path) -> None:
+        """Use ``root`` as the state directory; it is created on first write."""
+        self.root = root
+        self.jobs_dir = root / "jobs"
+        self.venvs_dir = root / "venvs"
+
+    def job_dir(self, name: str) -> Path:
+        """The directory of job ``name`` (whether or not it exists)."""
+        return self.jobs_dir / name
+
+    def log_path(self, name: str, step: str) -> Path:
+        """The log file of one step."""
+        return self.job_dir(name) / LOGS_DIR / f"{step}.log"
+
+    def create(self, spec: JobSpec, code: str, file_name: str) -> Path:
+        """Create the directory of a new job with its code, empty logs, spec and Created status.
+
+        Raises:
+            AlreadyExistsError: a job of that name exists.
+        """
+        self.jobs_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        job_dir = self.job_dir(spec.name)
+        try:
+            job_dir.mkdir(mode=0o700)
+        except FileExistsError:
+            raise AlreadyExistsError(
+                f"TrainJob {spec.name} already exists in {self.jobs_dir}",
+                status=409,
+                reason="AlreadyExists",
+                kind=constants.TRAINJOB_KIND,
+                name=spec.name,
+                hint="delete it with delete_job() or choose another name with the Name option",
+            ) from None
+        try:
+            (job_dir / CODE_DIR).mkdir()
+            (job_dir / CODE_DIR / file_name).write_text(code, encoding="utf-8")
+            (job_dir / LOGS_DIR).mkdir()
+            for step in spec.steps:
+                (job_dir / LOGS_DIR / f"{step}.log").touch()
+            steps = {step: CREATED for step in spec.steps}
+            write_json_atomic(job_dir / STATUS_FILE, JobStatus(steps=steps).to_dict())
+            # job.json last: a directory without it is a job still being created.
+            write_json_atomic(job_dir / JOB_FILE, asdict(spec))
+        except BaseException:
+            shutil.rmtree(job_dir, ignore_errors=True)
+            raise
+        return job_dir
+
+    def names(self) -> list[str]:
+        """Names of the jobs that are fully created."""
+        try:
+            entries = list(self.jobs_dir.iterdir())
+        except FileNotFoundError:
+            return []
+        return sorted(e.name for e in entries if (e / JOB_FILE).is_file())
+
+    def read_spec(self, name: str) -> JobSpec:
+        """The spec of job ``name``.
+
+        Raises:
+            JobNotFoundError: no such job.
+        """
+        if not isinstance(name, str) or not name or "/" in name or name in (".", ".."):
+            raise self.not_found(str(name))
+        path = self.job_dir(name) / JOB_FILE
+        try:
+            return JobSpec.from_dict(json.loads(path.read_text(encoding="utf-8")))
+        except (FileNotFoundError, NotADirectoryError):
+            raise self.not_found(name) from None
+
+    def read_status(self, name: str) -> JobStatus:
+        """The status last recorded for job ``name``.
+
+        Raises:
+            JobNotFoundError: no such job.
+        """
+        path = self.job_dir(name) / STATUS_FILE
+        try:
+            return JobStatus.from_dict(json.loads(path.read_text(encoding="utf-8")))
+        except (FileNotFoundError, NotADirectoryError):
+            raise self.not_found(name) from None
+
+    def status_mtime(self, name: str) -> int:
+        """Modification time (ns) of the status file, 0 when it does not exist."""
+        try:
+            return (self.job_dir(name) / STATUS_FILE).stat().st_mtime_ns
+        except OSError:
+            return 0
+
+    def supervisor_pid(self, name: str) -> Optional[int]:
+        """The pid of the job's supervisor, None when not recorded (yet)."""
+        try:
+            return int((self.job_dir(name) / PID_FILE).read_text().strip())
+        except (OSError, ValueError):
+            return None
+
+    def remove(self, name: str) -> None:
+        """Delete the job's directory."""
+        shutil.rmtree(self.job_dir(name), ignore_errors=True)
+
+    def not_found(self, name: str) -> JobNotFoundError:
+        """The error for an unknown job name."""
+        return JobNotFoundError(
+            f"No TrainJob with name {name} in {self.jobs_dir}",
+            status=404,
+            reason="NotFound",
+            kind=constants.TRAINJOB_KIND,
+            name=name,
+        )

@@ -1,0 +1,333 @@
+"""The supervisor of one local TrainJob.
+
+Usage: ``python -m kubeflow.trainer.backends.localprocess.supervisor <job dir>``. It runs detached from the process that called ``train`` (see launcher.py) and:
+
+1. prepares the interpreter (the caller's, or a cached venv when packages are to be installed;
+   the pip output goes to every node's log, as each node pod would show it);
+2. starts ``num_nodes * procs_per_node`` processes, each in its own process group, with the
+   framework's rank environment (rank_env.py);
+3. copies their output into ``logs/node-<i>.log`` (prefixed by the local rank when a node has
+   more than one process) and records pids, exit codes and statuses in ``status.json``;
+4. when a process fails, stops the others (SIGTERM, then SIGKILL after the grace period), as a
+   JobSet fails as a whole;
+5. records the final status once every process has exited and its output is in the logs, then
+   exits. SIGTERM (``delete_job``) stops the processes the same way.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Callable, Optional
+
+from kubeflow.trainer.backends.localprocess import launcher, state, venv
+from kubeflow.trainer.backends.localprocess.rank_env import LOOPBACK, rank_env
+
+_POLL_SECONDS = 0.05
+_PR_SET_PDEATHSIG = 1
+
+
+class _Stopped(BaseException):
+    """Raised from the signal handler to abandon the environment setup."""
+
+
+@dataclass
+class _Rank:
+    record: state.RankRecord
+    proc: subprocess.Popen
+    pump: Optional[threading.Thread] = None
+
+
+def free_port() -> int:
+    """A TCP port free on the loopback interface right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((LOOPBACK, 0))
+        return int(sock.getsockname()[1])
+
+
+def _parent_death_signal() -> Optional[Callable[[], None]]:
+    """A ``preexec_fn`` that makes the child die with the supervisor (Linux), else None."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+    def set_pdeathsig() -> None:
+        prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL))
+
+    return set_pdeathsig
+
+
+def _describe_exit(code: int) -> str:
+    if code < 0:
+        try:
+            return f"was killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"was killed by signal {-code}"
+    return f"exited with code {code}"
+
+
+class Supervisor:
+    """Runs the processes of the job in ``job_dir`` to completion."""
+
+    def __init__(self, job_dir: Path) -> None:
+        """Load the job's spec and status and open its logs."""
+        self.job_dir = job_dir
+        self.spec = state.JobSpec.from_dict(
+            json.loads((job_dir / state.JOB_FILE).read_text(encoding="utf-8"))
+        )
+        self.status = state.JobStatus.from_dict(
+            json.loads((job_dir / state.STATUS_FILE).read_text(encoding="utf-8"))
+        )
+        self.logs: dict[int, BinaryIO] = {
+            node: open(job_dir / state.LOGS_DIR / f"{state.step_name(node)}.log", "ab")
+            for node in range(self.spec.num_nodes)
+        }
+        self.locks = {node: threading.Lock() for node in self.logs}
+        self.ranks: list[_Rank] = []
+        self.stopping = False
+        self.in_setup = True
+        self.first_failure: Optional[_Rank] = None
+
+    # ----------------------------------------------------------------------------- output
+    def _write(self, node: int, data: bytes) -> None:
+        with self.locks[node]:
+            self.logs[node].write(data)
+            self.logs[node].flush()
+
+    def write_all(self, line: str) -> None:
+        """Append one line to every node's log."""
+        data = (line + "\n").encode("utf-8", "replace")
+        for node in self.logs:
+            self._write(node, data)
+
+    def _pump(self, rank: _Rank) -> None:
+        stream = rank.proc.stdout
+        assert stream is not None
+        node = rank.record.node
+        prefix = f"[{rank.record.local_rank}] ".encode() if self.spec.procs_per_node > 1 else b""
+        pending = b""
+        fd = stream.fileno()
+        while True:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            if not prefix:
+                self._write(node, chunk)
+                continue
+            pending += chunk
+            *lines, pending = pending.split(b"\n")
+            if lines:
+                self._write(node, b"".join(prefix + line + b"\n" for line in lines))
+        if prefix and pending:
+            self._write(node, prefix + pending + b"\n")
+        stream.close()
+
+    # ----------------------------------------------------------------------------- status
+    def save(self) -> None:
+        """Recompute the node statuses and write ``status.json`` (if the job still exists)."""
+        for node in range(self.spec.num_nodes):
+            codes = [r.record.exit_code for r in self.ranks if r.record.node == node]
+            if any(c is not None and c != 0 for c in codes):
+                step = state.FAILED
+            elif any(c is None for c in codes):
+                step = state.RUNNING
+            elif codes:
+                step = state.COMPLETE
+            else:
+                step = state.CREATED
+            self.status.steps[state.step_name(node)] = step
+        self.status.ranks = [r.record for r in self.ranks]
+        if not self.status.done:
+            self.status.phase = state.aggregate(list(self.status.steps.values()))
+        try:
+            state.write_json_atomic(self.job_dir / state.STATUS_FILE, self.status.to_dict())
+        except FileNotFoundError:
+            pass  # deleted meanwhile
+
+    def _finish(self, phase: str, message: str = "") -> None:
+        if phase == state.FAILED and not self.status.message:
+            self.status.message = message
+        self.status.phase = phase
+        self.status.finished = state.now_iso()
+        self.save()
+
+    # ----------------------------------------------------------------------------- signals
+    def _on_signal(self, signum: int, frame: object) -> None:
+        self.stopping = True
+        for rank in self.ranks:
+            if rank.record.exit_code is None:
+                launcher.signal_group(rank.record.pid, signal.SIGTERM)
+        if self.in_setup:
+            raise _Stopped()
+
+    # ----------------------------------------------------------------------------- steps
+    def _prepare(self) -> str:
+        spec = self.spec
+        if not spec.packages:
+            return spec.python
+        if spec.venv_cache:
+            key = venv.cache_key(spec.packages, spec.pip_index_urls)
+            env_dir = self.job_dir.parent.parent / "venvs" / key
+        else:
+            env_dir = self.job_dir / state.PRIVATE_VENV_DIR
+        return str(
+            venv.ensure_env(
+                env_dir, spec.packages, spec.pip_index_urls, self.write_all, spec.venv_cache
+            )
+        )
+
+    def _spawn(self, python: str) -> None:
+        spec = self.spec
+        port = free_port()
+        script = str(self.job_dir / spec.script)
+        base_env = dict(os.environ)
+        base_env.update(spec.env)
+        preexec = _parent_death_signal()
+        self.status.python = python
+        self.status.master_port = port
+        self.status.started = state.now_iso()
+        for node in range(spec.num_nodes):
+            for local_rank in range(spec.procs_per_node):
+                env = dict(base_env)
+                env.update(
+                    rank_env(
+                        spec.framework,
+                        num_nodes=spec.num_nodes,
+                        procs_per_node=spec.procs_per_node,
+                        node_rank=node,
+                        local_rank=local_rank,
+                        port=port,
+                    )
+                )
+                proc = subprocess.Popen(
+                    [python, "-u", script],
+                    cwd=spec.cwd,
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                    preexec_fn=preexec,
+                )
+                record = state.RankRecord(
+                    rank=node * spec.procs_per_node + local_rank,
+                    node=node,
+                    local_rank=local_rank,
+                    pid=proc.pid,
+                )
+                self.ranks.append(_Rank(record=record, proc=proc))
+                if self.stopping:
+                    launcher.signal_group(proc.pid, signal.SIGTERM)
+        self.save()
+        for rank in self.ranks:
+            rank.pump = threading.Thread(target=self._pump, args=(rank,), daemon=True)
+            rank.pump.start()
+
+    def _watch(self) -> None:
+        kill_deadline: Optional[float] = None
+        killed_hard = False
+        while True:
+            changed = False
+            for rank in self.ranks:
+                if rank.record.exit_code is not None:
+                    continue
+                code = rank.proc.poll()
+                if code is None:
+                    continue
+                rank.record.exit_code = code
+                launcher.signal_group(rank.record.pid, signal.SIGKILL)  # leftovers of the rank
+                if rank.pump is not None:
+                    rank.pump.join(timeout=2.0)
+                changed = True
+                if code != 0 and self.first_failure is None and not rank.record.killed:
+                    self.first_failure = rank
+                    record = rank.record
+                    step = state.step_name(record.node)
+                    self.status.failed_step = step
+                    self.status.exit_code = code
+                    self.status.message = f"{step} (rank {record.rank}) {_describe_exit(code)}"
+            running = [r for r in self.ranks if r.record.exit_code is None]
+            if (self.first_failure is not None or self.stopping) and kill_deadline is None:
+                for rank in running:
+                    rank.record.killed = True
+                    launcher.signal_group(rank.record.pid, signal.SIGTERM)
+                kill_deadline = time.monotonic() + self.spec.grace_period
+                changed = True
+            if changed:
+                self.save()
+            if not running:
+                break
+            if kill_deadline is not None and not killed_hard and time.monotonic() >= kill_deadline:
+                for rank in running:
+                    launcher.signal_group(rank.record.pid, signal.SIGKILL)
+                killed_hard = True
+            time.sleep(_POLL_SECONDS)
+        if self.stopping and self.first_failure is None:
+            self._finish(state.FAILED, "the job was stopped (deleted or terminated)")
+        elif self.first_failure is not None:
+            self._finish(state.FAILED)
+        else:
+            self._finish(state.COMPLETE)
+
+    def run(self) -> int:
+        """Run the job; returns the supervisor's exit code (0 unless the supervisor broke)."""
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(sig, self._on_signal)
+        exit_code = 0
+        try:
+            python = self._prepare()
+            self.in_setup = False
+            if self.stopping:
+                raise _Stopped()
+            self._spawn(python)
+            self._watch()
+        except _Stopped:
+            self.in_setup = False
+            self._finish(state.FAILED, "the job was stopped (deleted or terminated) during setup")
+        except venv.EnvironmentBuildError as error:
+            self.in_setup = False
+            self.write_all(f"[kubeflow-local] {error}")
+            self._finish(state.FAILED, str(error))
+        except Exception as error:  # noqa: BLE001 - recorded as the job's failure
+            self.in_setup = False
+            traceback.print_exc()
+            exit_code = 1
+            for rank in self.ranks:
+                if rank.record.exit_code is None:
+                    launcher.signal_group(rank.record.pid, signal.SIGKILL)
+            self.write_all(f"[kubeflow-local] the job could not run: {error}")
+            self._finish(state.FAILED, f"the job could not run: {error}")
+        finally:
+            for log in self.logs.values():
+                log.close()
+            if not self.spec.venv_cache and self.spec.cleanup_venv:
+                shutil.rmtree(self.job_dir / state.PRIVATE_VENV_DIR, ignore_errors=True)
+        return exit_code
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    """Entry point: ``argv`` is ``[<job dir>]``."""
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m kubeflow.trainer.backends.localprocess.supervisor <job dir>",
+              file=sys.stderr)
+        return 2
+    return Supervisor(Path(args[0])).run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
