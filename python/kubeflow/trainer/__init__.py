@@ -5,6 +5,7 @@ from __future__ import annotations
 from kubeflow.common.types import KubernetesBackendConfig
 from kubeflow.trainer.api.trainer_client import TrainerClient
 from kubeflow.trainer.backends.container.types import ContainerBackendConfig, TrainingRuntimeSource
+from kubeflow.trainer.backends.kubernetes.utils import get_tpu_num_nodes, update_trainjob_status
 from kubeflow.trainer.backends.localprocess.types import LocalProcessBackendConfig
 from kubeflow.trainer.constants.constants import DATASET_PATH, MODEL_PATH
 from kubeflow.trainer.types.types import (
@@ -64,4 +65,6 @@ __all__ = [
     "TrainerClient",
     "TrainerType",
     "TrainingRuntimeSource",
+    "get_tpu_num_nodes",
+    "update_trainjob_status",
 ]
