@@ -1,12 +1,51 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <optional>
+#include <string>
 
 #include "bind.hpp"
+#include "kubeflow/config/connection.hpp"
 
 namespace py = pybind11;
 
 namespace kubeflow::bindings {
 
-void bind_config(py::module_& /*m*/) {}
+namespace {
+
+config::ConnectionConfig load(std::optional<std::string> config_file,
+                              std::optional<std::string> context) {
+  config::LoadOptions options;
+  options.config_file = std::move(config_file);
+  options.context = std::move(context);
+  return config::load_connection(options, config::process_env());
+}
+
+}  // namespace
+
+void bind_config(py::module_& m) {
+  // The credentials stay inside the C++ object; Python only sees whether there are any.
+  py::class_<config::ConnectionConfig>(m, "ConnectionInfo",
+                                       "Where the client connects; credentials are not exposed.")
+      .def_readonly("server", &config::ConnectionConfig::server)
+      .def_readonly("namespace", &config::ConnectionConfig::namespace_name)
+      .def_readonly("context", &config::ConnectionConfig::context_name)
+      .def_readonly("source", &config::ConnectionConfig::source)
+      .def_property_readonly("has_token",
+                             [](const config::ConnectionConfig& c) {
+                               return !c.token.empty() || !c.token_file.empty();
+                             })
+      .def_property_readonly(
+          "has_client_cert",
+          [](const config::ConnectionConfig& c) { return !c.client_cert_pem.empty(); })
+      .def("__repr__", [](const config::ConnectionConfig& c) {
+        return "ConnectionInfo(server='" + c.server + "', context='" + c.context_name + "')";
+      });
+
+  m.def("load_connection", &load, py::arg("config_file") = py::none(),
+        py::arg("context") = py::none(), py::call_guard<py::gil_scoped_release>(),
+        "Resolve the kubeconfig or in-cluster configuration, as KubernetesBackendConfig does.");
+}
 
 }  // namespace kubeflow::bindings
