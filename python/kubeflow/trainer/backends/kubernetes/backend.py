@@ -1,0 +1,338 @@
+"""The Kubernetes backend: TrainerClient operations through the C++ core."""
+
+from __future__ import annotations
+
+import copy
+import logging
+import time
+from collections.abc import Iterator
+from typing import Any, Callable, Optional, Union
+
+from kubeflow.common.constants import DEFAULT_TIMEOUT
+from kubeflow.common.types import KubernetesBackendConfig
+from kubeflow.trainer import _core
+from kubeflow.trainer.backends.base import RuntimeBackend
+from kubeflow.trainer.backends.kubernetes import _convert, trainer_spec
+from kubeflow.trainer.constants import constants
+from kubeflow.trainer.errors import JobFailedError, JobTimeoutError, ValidationError
+from kubeflow.trainer.types import types
+
+logger = logging.getLogger(__name__)
+
+TrainerTypes = Union[types.CustomTrainer, types.CustomTrainerContainer, types.BuiltinTrainer]
+
+# Statuses a job can be waited for. Upstream knows the first four; Suspended is ours.
+WAITABLE_STATUSES = {
+    constants.TRAINJOB_CREATED,
+    constants.TRAINJOB_RUNNING,
+    constants.TRAINJOB_COMPLETE,
+    constants.TRAINJOB_FAILED,
+    "Suspended",
+}
+
+
+def _explicit_settings(configuration: Any) -> Any:
+    """Reads a ``kubernetes.client.Configuration``-like object into core settings."""
+    settings = _core.ExplicitSettings()
+    settings.server = getattr(configuration, "host", "") or ""
+    api_key = getattr(configuration, "api_key", None) or {}
+    token = api_key.get("authorization") or api_key.get("BearerToken") or ""
+    settings.token = token.split(" ", 1)[1] if token.lower().startswith("bearer ") else token
+    settings.ca_file = getattr(configuration, "ssl_ca_cert", None) or ""
+    settings.cert_file = getattr(configuration, "cert_file", None) or ""
+    settings.key_file = getattr(configuration, "key_file", None) or ""
+    settings.verify_ssl = bool(getattr(configuration, "verify_ssl", True))
+    settings.tls_server_name = getattr(configuration, "tls_server_name", None) or ""
+    return settings
+
+
+def _env_vars(env: Optional[dict[str, str]]) -> list[Any]:
+    result = []
+    for name, value in (env or {}).items():
+        var = _core.EnvVar()
+        var.name = str(name)
+        var.value = str(value)
+        result.append(var)
+    return result
+
+
+def _initializer_spec(spec: dict[str, Any]) -> Any:
+    result = _core.InitializerSpec()
+    result.storage_uri = spec["storage_uri"]
+    result.env = [_env_var(e["name"], e["value"]) for e in spec["env"]]
+    return result
+
+
+def _env_var(name: str, value: str) -> Any:
+    var = _core.EnvVar()
+    var.name = name
+    var.value = value
+    return var
+
+
+class KubernetesBackend(RuntimeBackend):
+    """Runs TrainJobs on a Kubernetes cluster with Kubeflow Trainer installed."""
+
+    def __init__(self, cfg: KubernetesBackendConfig) -> None:
+        """Connect using ``cfg`` (kubeconfig, in-cluster, or an explicit configuration).
+
+        Raises:
+            kubeflow.trainer.errors.ConfigError: the configuration is missing or malformed;
+                the message names the file and the field.
+        """
+        namespace = cfg.namespace or ""
+        if cfg.client_configuration is not None:
+            self._api = _core.TrainerApi(
+                _explicit_settings(cfg.client_configuration), namespace, float(DEFAULT_TIMEOUT)
+            )
+        else:
+            self._api = _core.TrainerApi(
+                cfg.config_file, cfg.context, namespace, float(DEFAULT_TIMEOUT)
+            )
+        self.namespace: str = self._api.namespace
+        cfg.namespace = self.namespace
+
+    # Runtimes ------------------------------------------------------------------------------
+
+    def list_runtimes(self) -> list[types.Runtime]:
+        """See TrainerClient.list_runtimes."""
+        return [_convert.runtime_from_info(r) for r in self._api.list_runtimes()]
+
+    def get_runtime(self, name: str) -> types.Runtime:
+        """See TrainerClient.get_runtime."""
+        return _convert.runtime_from_info(self._api.get_runtime(name))
+
+    def get_runtime_packages(self, runtime: types.Runtime) -> None:
+        """Run a one-node probe job on ``runtime`` and print its Python packages and GPUs."""
+        if runtime.trainer.trainer_type == types.TrainerType.BUILTIN_TRAINER:
+            raise ValueError("Cannot get Runtime packages for BuiltinTrainer")
+        probe_runtime = copy.deepcopy(runtime)
+        if probe_runtime.trainer.command and probe_runtime.trainer.command[0] == "mpirun":
+            mpi = list(constants.MPI_COMMAND)
+            probe_runtime.trainer.set_command(tuple([mpi[0], "-np", "1", *mpi[3:]]))
+        resources = None if runtime.trainer.device == "gpu" else {"cpu": 1}
+        name = None
+        try:
+            name = self.train(
+                runtime=probe_runtime,
+                trainer=types.CustomTrainer(
+                    func=trainer_spec.get_runtime_packages_function(),
+                    num_nodes=1,
+                    resources_per_node=resources,
+                ),
+            )
+            self.wait_for_job_status(name)
+            print("\n".join(self.get_job_logs(name)))  # noqa: T201 - upstream prints here
+        finally:
+            if name is not None:
+                try:
+                    self.delete_job(name)
+                except Exception as error:  # the probe's result matters more than cleanup
+                    logger.warning("Could not delete probe TrainJob %s: %s", name, error)
+
+    # Jobs ----------------------------------------------------------------------------------
+
+    def train(
+        self,
+        runtime: Optional[Union[str, types.Runtime]] = None,
+        initializer: Optional[types.Initializer] = None,
+        trainer: Optional[TrainerTypes] = None,
+        options: Optional[list] = None,
+    ) -> str:
+        """See TrainerClient.train."""
+        job_spec: dict[str, Any] = {}
+        for option in options or []:
+            option(job_spec, trainer, self)
+        metadata = job_spec.get("metadata", {})
+        spec = job_spec.get("spec", {})
+
+        if runtime is None:
+            runtime = self.get_runtime(constants.DEFAULT_TRAINING_RUNTIME)
+        elif isinstance(runtime, str):
+            runtime = self.get_runtime(runtime)
+
+        request = _core.JobRequest()
+        request.name = metadata.get("name", "") or ""
+        request.runtime_name = runtime.name
+        request.runtime_kind = runtime.kind.value
+        trainer_cr = self._trainer_spec(runtime, trainer, initializer)
+
+        overrides = spec.get("trainer", {})
+        if "command" in overrides or "args" in overrides:
+            trainer_cr = trainer_cr or _core.TrainerSpec()
+            if "command" in overrides:
+                trainer_cr.command = list(overrides["command"])
+            if "args" in overrides:
+                trainer_cr.args = list(overrides["args"])
+        if trainer_cr is not None:
+            request.trainer = trainer_cr
+
+        if metadata.get("labels"):
+            request.labels = metadata["labels"]
+        if metadata.get("annotations"):
+            request.annotations = metadata["annotations"]
+        if spec.get("runtimePatches"):
+            request.runtime_patches = spec["runtimePatches"]
+        if spec.get("activeDeadlineSeconds") is not None:
+            request.active_deadline_seconds = spec["activeDeadlineSeconds"]
+
+        if initializer is not None and initializer.dataset is not None:
+            request.dataset = _initializer_spec(
+                trainer_spec.dataset_initializer_spec(initializer.dataset)
+            )
+        if initializer is not None and initializer.model is not None:
+            request.model = _initializer_spec(
+                trainer_spec.model_initializer_spec(initializer.model)
+            )
+        self._check_server_supports(request)
+        return self._api.train(request)
+
+    def _trainer_spec(
+        self,
+        runtime: types.Runtime,
+        trainer: Optional[TrainerTypes],
+        initializer: Optional[types.Initializer],
+    ) -> Any:
+        if trainer is None:
+            return None
+        result = _core.TrainerSpec()
+        if isinstance(trainer, (types.CustomTrainer, types.CustomTrainerContainer)):
+            if runtime.trainer.trainer_type != types.TrainerType.CUSTOM_TRAINER:
+                raise ValidationError(
+                    f"{type(trainer).__name__} can't be used with {runtime.name} runtime: it "
+                    f"takes a {runtime.trainer.trainer_type.value}",
+                    field="trainer",
+                    hint="use BuiltinTrainer with this runtime, or pick a CustomTrainer runtime",
+                )
+            if trainer.num_nodes:
+                result.num_nodes = trainer.num_nodes
+            if trainer.resources_per_node:
+                result.resources_per_node = trainer.resources_per_node
+            if isinstance(trainer, types.CustomTrainer):
+                result.command = trainer_spec.command_for_function(
+                    _convert.launcher_of(runtime),
+                    trainer.func,
+                    trainer.func_args,
+                    trainer.packages_to_install,
+                    trainer.pip_index_urls,
+                    template=runtime.trainer.command or None,
+                )
+            if trainer.image:
+                result.image = trainer.image
+            if trainer.env:
+                result.env = _env_vars(trainer.env)
+            return result
+        if isinstance(trainer, types.BuiltinTrainer):
+            if runtime.trainer.trainer_type != types.TrainerType.BUILTIN_TRAINER:
+                raise ValidationError(
+                    f"BuiltinTrainer can't be used with {runtime.name} runtime: it takes a "
+                    f"{runtime.trainer.trainer_type.value}",
+                    field="trainer",
+                )
+            if not isinstance(trainer.config, types.TorchTuneConfig):
+                raise ValidationError(
+                    f"The BuiltinTrainer config must be a TorchTuneConfig, got "
+                    f"{type(trainer.config).__name__}",
+                    field="trainer.config",
+                )
+            if trainer.config.num_nodes:
+                result.num_nodes = trainer.config.num_nodes
+            if trainer.config.resources_per_node:
+                result.resources_per_node = trainer.config.resources_per_node
+            result.command = list(runtime.trainer.command)
+            result.args = trainer_spec.torchtune_args(trainer.config, initializer)
+            return result
+        raise ValidationError(
+            f"The trainer type {type(trainer).__name__} is not supported: use CustomTrainer, "
+            "CustomTrainerContainer or BuiltinTrainer",
+            field="trainer",
+        )
+
+    def _check_server_supports(self, request: Any) -> None:
+        """Refuse options a v2.0/v2.1 Trainer would silently drop (read once per client)."""
+        if request.runtime_patches is None and request.active_deadline_seconds is None:
+            return
+        version = self._api.trainer_version(constants.KUBEFLOW_SYSTEM_NAMESPACE)
+        if version and version.lstrip("v").split(".")[:2] in (["2", "0"], ["2", "1"]):
+            option = "RuntimePatch" if request.runtime_patches is not None else (
+                "ActiveDeadlineSeconds"
+            )
+            raise ValidationError(
+                f"{option} needs Kubeflow Trainer v2.2 or newer, but the cluster runs {version}",
+                field="options",
+                hint="upgrade Kubeflow Trainer, or drop the option",
+            )
+
+    def list_jobs(self, runtime: Optional[types.Runtime] = None) -> list[types.TrainJob]:
+        """See TrainerClient.list_jobs."""
+        infos = self._api.list_jobs(runtime.name if runtime is not None else None)
+        return [_convert.job_from_info(i) for i in infos]
+
+    def get_job(self, name: str) -> types.TrainJob:
+        """See TrainerClient.get_job."""
+        return _convert.job_from_info(self._api.get_job(name))
+
+    def get_job_logs(
+        self, name: str, follow: Optional[bool] = False, step: str = constants.NODE + "-0"
+    ) -> Iterator[str]:
+        """See TrainerClient.get_job_logs."""
+        if follow:
+            return self._follow_logs(name, step)
+        return iter(self._api.get_job_logs(name, step))
+
+    def _follow_logs(self, name: str, step: str) -> Iterator[str]:
+        stream = self._api.follow_job_logs(name, step)
+        try:
+            yield from stream
+        finally:
+            stream.close()
+
+    def get_job_events(self, name: str) -> list[types.Event]:
+        """See TrainerClient.get_job_events."""
+        return [_convert.event_from_info(e) for e in self._api.get_job_events(name)]
+
+    def wait_for_job_status(
+        self,
+        name: str,
+        status: set[str] = {constants.TRAINJOB_COMPLETE},  # noqa: B006 - never mutated
+        timeout: int = 600,
+        polling_interval: int = 2,
+        callbacks: Optional[list[Callable[[types.TrainJob], None]]] = None,
+    ) -> types.TrainJob:
+        """See TrainerClient.wait_for_job_status."""
+        wanted = set(status)
+        if not wanted.issubset(WAITABLE_STATUSES):
+            raise ValueError(
+                f"Expected status {wanted} must be a subset of {sorted(WAITABLE_STATUSES)}"
+            )
+        if polling_interval <= 0 or polling_interval >= timeout:
+            raise ValueError(
+                "Polling interval must be a positive number strictly less than timeout, got "
+                f"polling_interval={polling_interval}, timeout={timeout}"
+            )
+        deadline = time.monotonic() + timeout
+        while True:
+            job = self.get_job(name)
+            for callback in callbacks or []:
+                callback(job)
+            if job.status == constants.TRAINJOB_FAILED and constants.TRAINJOB_FAILED not in wanted:
+                raise JobFailedError(f"TrainJob {name} is Failed", name=name)
+            if job.status in wanted:
+                return job
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise JobTimeoutError(
+                    f"Timeout waiting for TrainJob {name} to reach status: {sorted(wanted)} "
+                    f"(last status: {job.status})",
+                    name=name,
+                )
+            time.sleep(min(polling_interval, remaining))
+
+    def delete_job(self, name: str) -> None:
+        """See TrainerClient.delete_job."""
+        self._api.delete_job(name)
+
+    @property
+    def request_count(self) -> int:
+        """HTTP requests made by this backend so far."""
+        return int(self._api.request_count)
