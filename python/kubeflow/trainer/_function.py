@@ -38,7 +38,7 @@ def function_code(func: Callable[..., Any], func_args: Optional[dict] = None) ->
             raise ValueError(f"func_args must be a dict, got {type(func_args).__name__}")
         call = f"{func.__name__}(**{func_args!r})"
         try:
-            compile(call, "<func_args>", "eval")
+            compile(repr(func_args), "<func_args>", "eval")
         except SyntaxError as error:
             raise ValueError(
                 f"func_args must contain only literals (numbers, strings, lists, dicts): "
