@@ -274,7 +274,7 @@ class LocalProcessBackend(RuntimeBackend):
         raise NotImplementedError("get_job_events is not supported by LocalProcessBackend")
 
     def _failure(self, name: str, trainjob: types.TrainJob) -> JobFailedError:
-        status = self.store.read_status(name)
+        _, status = self._load(name)
         step = status.failed_step or next(
             (s.name for s in trainjob.steps if s.status == state.FAILED), trainjob.steps[0].name
         )

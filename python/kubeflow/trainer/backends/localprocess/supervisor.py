@@ -152,13 +152,17 @@ class Supervisor:
             self.status.steps[state.step_name(node)] = step
         self.status.ranks = [r.record for r in self.ranks]
         if not self.status.done:
-            self.status.phase = state.aggregate(list(self.status.steps.values()))
+            phase = state.aggregate(list(self.status.steps.values()))
+            # Failed shows at once; Complete only once the supervisor has finished its work.
+            self.status.phase = state.RUNNING if phase == state.COMPLETE else phase
         try:
             state.write_json_atomic(self.job_dir / state.STATUS_FILE, self.status.to_dict())
         except FileNotFoundError:
             pass  # deleted meanwhile
 
     def _finish(self, phase: str, message: str = "") -> None:
+        if not self.spec.venv_cache and self.spec.cleanup_venv:
+            shutil.rmtree(self.job_dir / state.PRIVATE_VENV_DIR, ignore_errors=True)
         if phase == state.FAILED and not self.status.message:
             self.status.message = message
         self.status.phase = phase
@@ -314,8 +318,6 @@ class Supervisor:
         finally:
             for log in self.logs.values():
                 log.close()
-            if not self.spec.venv_cache and self.spec.cleanup_venv:
-                shutil.rmtree(self.job_dir / state.PRIVATE_VENV_DIR, ignore_errors=True)
         return exit_code
 
 
