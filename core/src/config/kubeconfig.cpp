@@ -157,6 +157,9 @@ void apply_user(const NamedEntry& user, const std::string& name, ConnectionConfi
   }
   config.token = SecretString{detail::scalar_field(at, "token")};
   if (const std::string file = detail::scalar_field(at, "tokenFile"); !file.empty()) {
+    // client-go lets the file override the inline token; dropping the inline one gives the
+    // HTTP client a single source to read.
+    config.token = SecretString{};
     config.token_file = detail::resolve_path(detail::directory_of(user.file), file);
     std::string why;
     if (!detail::is_readable_file(config.token_file, why)) {

@@ -56,7 +56,8 @@ Candidates find_candidates(const LoadOptions& options, const EnvLookup& env) {
 }
 
 [[noreturn]] void not_found(const Candidates& where, const std::vector<std::string>& missing) {
-  std::string list = fmt::format("{}", fmt::join(missing, ", "));
+  const std::string list = fmt::format("{}", fmt::join(missing, ", "));
+  const std::string joined = fmt::format("{}", fmt::join(missing, ":"));
   switch (where.origin) {
     case Origin::kConfigFile:
       fail(ErrorCode::kConfig, fmt::format("kubeconfig not found: {} (from config_file)", list),
@@ -66,7 +67,7 @@ Candidates find_candidates(const LoadOptions& options, const EnvLookup& env) {
     case Origin::kKubeconfigEnv:
       fail(ErrorCode::kConfig, fmt::format("kubeconfig not found: {} (from KUBECONFIG)", list),
            {.field = "KUBECONFIG",
-            .file = missing.size() == 1 ? missing.front() : fmt::format("{}", fmt::join(missing, ":")),
+            .file = joined,
             .hint = kLocateHint});
     case Origin::kDefault:
       break;

@@ -65,6 +65,10 @@ LoadOptions file_options(const std::string& file, std::optional<std::string> con
   return options;
 }
 
+ConnectionConfig load_file(const std::string& file, std::optional<std::string> context = {}) {
+  return load_kubeconfig(file_options(file, std::move(context)), fake_env({}));
+}
+
 Error load_error(const LoadOptions& options, const EnvLookup& env = fake_env({})) {
   try {
     (void)load_kubeconfig(options, env);
@@ -92,9 +96,10 @@ const std::string kServer = "    server: https://c.example.test\n";
 }  // namespace
 
 TEST_CASE("kubeconfig: single file gives server, CA, token and namespace", "[config]") {
-  const ConnectionConfig c = load_kubeconfig(file_options(kFixtures + "/single.yaml"), fake_env({}));
+  const ConnectionConfig c = load_file(kFixtures + "/single.yaml");
   CHECK(c.server == "https://dev.example.test:6443");
-  CHECK(c.ca_pem == "-----BEGIN CERTIFICATE-----\nZHVtbXktaW5saW5lLWNh\n-----END CERTIFICATE-----\n");
+  CHECK(c.ca_pem ==
+        "-----BEGIN CERTIFICATE-----\nZHVtbXktaW5saW5lLWNh\n-----END CERTIFICATE-----\n");
   CHECK(c.tls_server_name == "api.dev.internal");
   CHECK_FALSE(c.insecure_skip_tls_verify);
   CHECK(c.token.reveal() == "dummy-token-alice");
@@ -106,8 +111,7 @@ TEST_CASE("kubeconfig: single file gives server, CA, token and namespace", "[con
 }
 
 TEST_CASE("kubeconfig: explicit context overrides current-context", "[config]") {
-  const ConnectionConfig c =
-      load_kubeconfig(file_options(kFixtures + "/single.yaml", "lab"), fake_env({}));
+  const ConnectionConfig c = load_file(kFixtures + "/single.yaml", "lab");
   CHECK(c.context_name == "lab");
   CHECK(c.server == "http://127.0.0.1:8080");
   CHECK(c.insecure_skip_tls_verify);
@@ -115,16 +119,12 @@ TEST_CASE("kubeconfig: explicit context overrides current-context", "[config]") 
   CHECK(c.username == "bob");
   CHECK(c.password.reveal() == "dummy-password-bob");
   CHECK(c.token.empty());
-  SECTION("namespace is empty when the context has none") { CHECK(c.namespace_name.empty()); }
+  CHECK(c.namespace_name.empty());
 }
 
 TEST_CASE("kubeconfig: a context without a user has no credentials", "[config]") {
-  const ConnectionConfig c =
-      load_kubeconfig(file_options(kFixtures + "/single.yaml", "anonymous"), fake_env({}));
-  CHECK(c.server == "http://127.0.0.1:8080");
-  CHECK(c.token.empty());
-  CHECK(c.username.empty());
-  CHECK(c.client_key_pem.empty());
+  const auto c = load_file(kFixtures + "/single.yaml", "anonymous");
+  CHECK((c.server == "http://127.0.0.1:8080" && c.token.empty() && c.username.empty()));
 }
 
 TEST_CASE("kubeconfig: KUBECONFIG merge, first file wins", "[config]") {
@@ -173,14 +173,24 @@ TEST_CASE("kubeconfig: KUBECONFIG merge, first file wins", "[config]") {
 
 TEST_CASE("kubeconfig: relative paths resolve against the file's directory", "[config]") {
   const std::string dir = kFixtures + "/relative";
-  const ConnectionConfig c = load_kubeconfig(file_options(dir + "/config"), fake_env({}));
-  CHECK(c.ca_pem == "-----BEGIN CERTIFICATE-----\nZHVtbXktY2EtZm9yLXRlc3Rz\n-----END CERTIFICATE-----\n");
+  const ConnectionConfig c = load_file(dir + "/config");
+  CHECK(c.ca_pem ==
+        "-----BEGIN CERTIFICATE-----\nZHVtbXktY2EtZm9yLXRlc3Rz\n-----END CERTIFICATE-----\n");
   CHECK(c.client_cert_pem ==
         "-----BEGIN CERTIFICATE-----\nZHVtbXktY2xpZW50LWNlcnQ=\n-----END CERTIFICATE-----\n");
   CHECK(c.client_key_pem.reveal() ==
         "-----BEGIN PRIVATE KEY-----\nZHVtbXktY2xpZW50LWtleQ==\n-----END PRIVATE KEY-----\n");
   CHECK(c.token_file == dir + "/token");
   CHECK(c.token.empty());
+}
+
+TEST_CASE("kubeconfig: tokenFile overrides an inline token, as in client-go", "[config]") {
+  TempDir dir;
+  dir.write("tok", "from-file");
+  const auto c = load_file(dir.write("config", one_context(kServer, "    token: inline\n"
+                                                                   "    tokenFile: tok\n")));
+  CHECK(c.token.empty());
+  CHECK(c.token_file == dir.path("tok"));
 }
 
 TEST_CASE("kubeconfig: default location and ~ use HOME", "[config]") {
@@ -210,7 +220,7 @@ TEST_CASE("kubeconfig: inline data, with line breaks, is decoded", "[config]") {
                                                               "Y2EtYnl0\n      ZXM=\n",
                                                     "    client-certificate-data: Y2VydA==\n"
                                                     "    client-key-data: a2V5LWJ5dGVz\n"));
-  const auto c = load_kubeconfig(file_options(file), fake_env({}));
+  const auto c = load_file(file);
   CHECK(c.ca_pem == "ca-bytes");
   CHECK(c.client_cert_pem == "cert");
   CHECK(c.client_key_pem.reveal() == "key-bytes");
@@ -305,7 +315,8 @@ TEST_CASE("kubeconfig: context selection errors list what exists", "[config]") {
   }
   TempDir dir;
   SECTION("current-context naming nothing") {
-    const auto file = dir.write("c", "current-context: gone\ncontexts:\n- name: a\n  context: {}\n");
+    const auto file =
+        dir.write("c", "current-context: gone\ncontexts:\n- name: a\n  context: {}\n");
     const Error e = file_error(file);
     CHECK(std::string(e.what()) ==
           "current-context \"gone\" set in kubeconfig " + file +
@@ -330,8 +341,9 @@ TEST_CASE("kubeconfig: context selection errors list what exists", "[config]") {
 TEST_CASE("kubeconfig: a context must reference defined entries", "[config]") {
   TempDir dir;
   SECTION("missing cluster") {
-    const auto file = dir.write("c", "current-context: dev\ncontexts:\n- name: dev\n  context:\n"
-                                     "    cluster: nowhere\nclusters:\n- name: c1\n  cluster: {}\n");
+    const auto file = dir.write("c",
+                                "current-context: dev\ncontexts:\n- name: dev\n  context:\n"
+                                "    cluster: nowhere\nclusters:\n- name: c1\n  cluster: {}\n");
     const Error e = file_error(file);
     CHECK(e.code() == ErrorCode::kConfig);
     CHECK(std::string(e.what()) == "kubeconfig " + file +
@@ -344,7 +356,8 @@ TEST_CASE("kubeconfig: a context must reference defined entries", "[config]") {
     CHECK(e.details().file == file);
   }
   SECTION("no cluster at all") {
-    const auto file = dir.write("c", "current-context: dev\ncontexts:\n- name: dev\n  context: {}\n");
+    const auto file =
+        dir.write("c", "current-context: dev\ncontexts:\n- name: dev\n  context: {}\n");
     CHECK(file_error(file).details().field == "contexts[dev].context.cluster");
   }
   SECTION("missing user") {
@@ -414,7 +427,8 @@ TEST_CASE("kubeconfig: malformed fields name the field", "[config]") {
   TempDir dir;
   SECTION("bad base64 in certificate-authority-data") {
     const auto file = dir.write(
-        "config", one_context(kServer + "    certificate-authority-data: '%%%'\n", "    token: t\n"));
+        "config",
+        one_context(kServer + "    certificate-authority-data: '%%%'\n", "    token: t\n"));
     const Error e = file_error(file);
     CHECK(e.code() == ErrorCode::kConfig);
     CHECK_THAT(e.what(), Catch::StartsWith("kubeconfig " + file +
@@ -423,12 +437,14 @@ TEST_CASE("kubeconfig: malformed fields name the field", "[config]") {
     CHECK(e.details().field == "clusters[c].cluster.certificate-authority-data");
   }
   SECTION("unpadded base64 in client-key-data") {
-    const auto file = dir.write("config", one_context(kServer, "    client-certificate-data: Y2VydA==\n"
-                                                               "    client-key-data: a2V5L\n"));
+    const auto file = dir.write("config", one_context(kServer,
+                                                      "    client-certificate-data: Y2VydA==\n"
+                                                      "    client-key-data: a2V5L\n"));
     CHECK(file_error(file).details().field == "users[u].user.client-key-data");
   }
   SECTION("certificate without key") {
-    const auto file = dir.write("config", one_context(kServer, "    client-certificate-data: Y2VydA==\n"));
+    const auto file =
+        dir.write("config", one_context(kServer, "    client-certificate-data: Y2VydA==\n"));
     const Error e = file_error(file);
     CHECK_THAT(e.what(), Catch::Contains("has a client certificate but no client key"));
     CHECK(e.details().field == "users[u].user.client-key");
@@ -485,7 +501,8 @@ TEST_CASE("kubeconfig: no secret appears in any error message", "[config]") {
       {"bad key base64", kServer,
        "    client-certificate-data: Y2VydA==\n    client-key-data: '" + secret + "!'\n"},
       {"token of the wrong type", kServer, "    token: [" + secret + "]\n"},
-      {"password of the wrong type", kServer, "    username: u\n    password: {p: " + secret + "}\n"},
+      {"password of the wrong type", kServer,
+       "    username: u\n    password: {p: " + secret + "}\n"},
       {"exec next to a token", kServer, "    token: " + secret + "\n    exec: {command: x}\n"},
       {"token next to a missing cert", kServer,
        "    token: " + secret + "\n    client-certificate: nope.crt\n    client-key: k\n"},

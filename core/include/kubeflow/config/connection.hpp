@@ -17,8 +17,9 @@ struct ConnectionConfig {
   std::string ca_pem;              ///< PEM bundle to verify the server; empty: system store
   bool insecure_skip_tls_verify = false;
   std::string tls_server_name;     ///< SNI / verification name override; empty: from `server`
-  SecretString token;              ///< bearer token; empty when none
-  std::string token_file;          ///< path of a bearer-token file (re-read per request)
+  SecretString token;              ///< bearer token; empty when none or when token_file is set
+  std::string token_file;          ///< path of a bearer-token file (re-read per request); it
+                                   ///< overrides an inline token, as in client-go
   std::string client_cert_pem;     ///< client certificate chain (PEM); empty when none
   SecretString client_key_pem;     ///< client private key (PEM); empty when none
   std::string username;            ///< basic auth user; empty when none
@@ -44,12 +45,17 @@ struct LoadOptions {
 /// Loads a kubeconfig from `options.config_file`, else the `KUBECONFIG` list (merged the way
 /// kubectl merges: first file to set a map key or current-context wins), else `~/.kube/config`.
 /// Relative paths inside a file resolve against that file's directory.
+/// Referenced files (certificate-authority, client-certificate, client-key) are read now;
+/// tokenFile is only checked for readability. `~` at the start of a kubeconfig path means HOME.
 /// Throws Error{kConfig} naming the file and the field (missing file, malformed YAML, unknown
-/// context, cluster or user) and Error{kAuth} for unreadable credential files. Blocks on file I/O.
+/// context, cluster or user, unreadable CA, bad base64) and Error{kAuth} for unreadable
+/// credential files and for exec/auth-provider users, which are not supported yet. Messages never
+/// contain a credential. Blocks on file I/O; thread-safe if `env` is.
 [[nodiscard]] ConnectionConfig load_kubeconfig(const LoadOptions& options, const EnvLookup& env);
 
 /// Loads the in-cluster configuration: KUBERNETES_SERVICE_HOST/PORT, the service-account token
-/// file, CA and namespace under `options.in_cluster_root`. Throws Error{kConfig}.
+/// file (kept as a path, so rotation is seen), CA and namespace under `options.in_cluster_root`.
+/// An IPv6 host is bracketed. Throws Error{kConfig} naming the variable or file that is missing.
 [[nodiscard]] ConnectionConfig load_in_cluster(const LoadOptions& options, const EnvLookup& env);
 
 /// True when running inside a pod: the service-account directory exists and
