@@ -9,7 +9,8 @@ from typing import Callable
 
 import pytest
 
-from kubeflow.trainer import _core, errors
+from kubeflow.common.types import KubernetesBackendConfig
+from kubeflow.trainer import TrainerClient, _core, errors
 
 SECRET = "dummy-secret-token-3f9a"
 
@@ -96,11 +97,22 @@ CASES = [
 ]
 
 
+def _via_core(config_file: str, context: str | None) -> None:
+    _core.load_connection(config_file, context)
+
+
+def _via_public_api(config_file: str, context: str | None) -> None:
+    TrainerClient(KubernetesBackendConfig(config_file=config_file, context=context))
+
+
+@pytest.mark.parametrize("load", [_via_core, _via_public_api], ids=["core", "public"])
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_kubeconfig_error_is_clear(case: Case, tmp_path: Path) -> None:
+def test_kubeconfig_error_is_clear(
+    case: Case, load: Callable[[str, str | None], None], tmp_path: Path
+) -> None:
     config_file, context = case.make(tmp_path)
     with pytest.raises(errors.KubeflowError) as info:
-        _core.load_connection(config_file, context)
+        load(config_file, context)
     error = info.value
     assert type(error) is case.error
     assert isinstance(error, RuntimeError)
