@@ -16,13 +16,14 @@ struct EnvVar {
 };
 
 /// `spec.trainer` of a TrainJob, already reduced to plain values by the Python facade (which
-/// serializes the user's function into `command`). Unset optionals are omitted from the body.
+/// serializes the user's function into `command`). Unset optionals are omitted from the body;
+/// set ones are emitted as given (an empty `command`/`args`/`env` is sent as []).
 struct TrainerSpec {
   std::optional<std::string> image;
   std::optional<std::vector<std::string>> command;
   std::optional<std::vector<std::string>> args;
   std::optional<int> num_nodes;              ///< 0 or unset: omitted (upstream treats 0 as unset)
-  nlohmann::json resources_per_node;         ///< user dict (null: omitted), normalized by builder
+  nlohmann::json resources_per_node;         ///< user dict; null or {}: omitted; else normalized
   std::optional<std::vector<EnvVar>> env;    ///< empty vector is kept as []
 };
 
@@ -38,36 +39,43 @@ struct JobRequest {
   std::string name;                          ///< required by build_trainjob (see generate_job_name)
   std::string runtime_name;
   std::string runtime_kind;                  ///< "ClusterTrainingRuntime" or "TrainingRuntime"
-  std::optional<TrainerSpec> trainer;
+  std::optional<TrainerSpec> trainer;        ///< omitted from the body when it would be empty
   std::optional<InitializerSpec> dataset;
   std::optional<InitializerSpec> model;
-  nlohmann::json labels;                     ///< object or null
-  nlohmann::json annotations;                ///< object or null
-  nlohmann::json runtime_patches;            ///< array or null
+  nlohmann::json labels;                     ///< object of strings, or null (omitted)
+  nlohmann::json annotations;                ///< object of strings, or null (omitted)
+  nlohmann::json runtime_patches;            ///< array of objects (already camelCase), or null
   std::optional<long long> active_deadline_seconds;
 };
 
-/// Upstream's name rule: one of [a-z] then 11 of [0-9a-f] (12 characters).
+/// Upstream's name rule: one of [a-z] then 11 of [0-9a-f] (12 characters), drawn from OpenSSL's
+/// CSPRNG. Throws Error{kInternal} only if the system has no entropy. Thread-safe.
 [[nodiscard]] std::string generate_job_name();
 
 /// Upstream's `get_resources_per_node`: lower-cases cpu/memory/gpu/storage/ephemeral-storage and
 /// mig-* keys (other keys keep their case), maps gpu -> nvidia.com/gpu, storage ->
 /// ephemeral-storage, mig-X -> nvidia.com/mig-X; values pass through unchanged. Returns
-/// `{"requests": R, "limits": R}`. Throws Error{kInvalidArgument} for more than one MIG key, a MIG
-/// key together with a GPU, or a value that is not a valid Kubernetes quantity.
+/// `{"requests": R, "limits": R}`. Throws Error{kInvalidArgument} (details.field names the
+/// offending entry as `resources_per_node["<key as given>"]`, or `resources_per_node`) for a
+/// non-object argument, more than one MIG key, a MIG key together with a GPU, two keys that
+/// normalize to the same resource, or a value that is not a valid non-negative Kubernetes quantity
+/// (a non-negative integer, or a string such as "500m", "4Gi", "1e3").
 [[nodiscard]] nlohmann::json resources_per_node(const nlohmann::json& user_resources);
 
 /// Client-side checks before any API call; throws Error{kInvalidArgument} whose details name the
-/// field (e.g. "metadata.name", "spec.trainer.env[1].name") and give a hint:
-/// name is an RFC 1035 label of at most 63 characters; runtime kind is one of the two kinds;
-/// env names are C identifiers ([-._a-zA-Z][-._a-zA-Z0-9]*) and unique; numNodes >= 1 when set;
-/// resource quantities parse; activeDeadlineSeconds >= 1.
+/// field as a JSON path of the TrainJob (e.g. "metadata.name", "spec.trainer.env[1].name") and
+/// give a hint: name is an RFC 1035 label of at most 63 characters; runtime name is set and
+/// runtime kind is one of the two kinds; env names are C identifiers ([-._a-zA-Z][-._a-zA-Z0-9]*)
+/// and unique per list; numNodes >= 0 (0 means unset); image is not empty when set; resource
+/// quantities parse; initializer storage URIs look like `scheme://...` and secret names are DNS
+/// subdomains; labels/annotations map to strings; runtime patches are objects with a `manager`;
+/// activeDeadlineSeconds >= 1.
 void validate_job_request(const JobRequest& request);
 
 /// Builds the TrainJob JSON exactly as upstream serializes it: apiVersion, kind,
 /// metadata{name, labels?, annotations?}, spec{runtimeRef{name, kind}, trainer?, initializer?,
-/// runtimePatches?, activeDeadlineSeconds?}. Key order follows upstream's model field order.
-/// Calls validate_job_request first.
+/// runtimePatches?, activeDeadlineSeconds?}. Keys come out sorted, which is also the generated
+/// model's field order. Calls validate_job_request first, so it throws what that throws.
 [[nodiscard]] nlohmann::json build_trainjob(const JobRequest& request);
 
 }  // namespace kubeflow::trainer

@@ -10,8 +10,8 @@ namespace kubeflow::trainer {
 /// How the runtime launches a CustomTrainer's code; the facade maps it to upstream's command.
 enum class Launcher {
   kTorchTune,  ///< framework "torchtune": ("tune", "run")
-  kTorchrun,   ///< mlPolicy.torch present
-  kMpirun,     ///< mlPolicy.mpi present (truthy)
+  kTorchrun,   ///< mlPolicy.torch present (even {})
+  kMpirun,     ///< mlPolicy.mpi present (any object: upstream's model object is always truthy)
   kPython,     ///< anything else (jax, xgboost, flux, plain)
 };
 
@@ -30,16 +30,22 @@ struct RuntimeInfo {
 
 /// Parses a runtime object (as returned by the API server, or the `runtime` key of a TrainJob's
 /// runtime snapshot) with upstream's rules (kubeflow-sdk.md §3.3, §3.6). `kind_hint` is used when
-/// the object has no `kind`. Throws Error{kInvalidArgument} naming the JSON path when
-/// metadata.name, spec.mlPolicy, spec.template.spec.replicatedJobs, the framework label or the
-/// trainer `node` container (or its image) is missing.
+/// the object has no `kind`. Throws Error{kInvalidArgument} naming the JSON path in details.field
+/// when metadata.name, a valid kind, spec.mlPolicy, spec.template.spec.replicatedJobs, the
+/// framework label or the trainer `node` container (or its image) is missing, or when the trainer
+/// container asks for more than one MIG profile. Pure; thread-safe.
 [[nodiscard]] RuntimeInfo parse_runtime(const nlohmann::json& object,
                                         const std::string& kind_hint = "");
 
-/// `(device, count)` from a container's `resources.limits` (upstream get_container_devices).
-/// Returns false when there are no recognized limits. Unlike upstream, limits with only
-/// memory/other keys give false instead of an exception (ours; see docs/differences.md).
-/// Throws Error{kInvalidArgument} for more than one MIG key.
-bool container_devices(const nlohmann::json& limits, std::string& device, std::string& count);
+/// `(device, count)` from a container's `resources.limits` (upstream get_container_devices):
+/// nvidia.com/gpu -> "gpu", google.com/tpu -> "tpu", one nvidia.com/mig-<p> -> "mig-<p>",
+/// huawei.com/Ascend910 -> "npu", cpu -> "cpu", first match in that order. The count is the
+/// quantity as written; a JSON integer is printed without a decimal point ("2", where upstream
+/// prints "2.0" for Python ints). Returns false, leaving the outputs untouched, when `limits` is
+/// not an object or has no recognized key. Unlike upstream, limits with only memory/other keys
+/// give false instead of an exception (ours; see docs/differences.md). Throws
+/// Error{kInvalidArgument} with details.field = `field` for more than one MIG key.
+bool container_devices(const nlohmann::json& limits, std::string& device, std::string& count,
+                       const std::string& field = "resources.limits");
 
 }  // namespace kubeflow::trainer

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "kubeflow/trainer/job_spec.hpp"
+
+#include <array>
+#include <string>
+
+#include <openssl/rand.h>
+
+#include "kubeflow/error.hpp"
+
+namespace kubeflow::trainer {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr std::size_t kNameHexDigits = 11;  // upstream's JOB_NAME_UUID_LENGTH
+
+void random_bytes(unsigned char* out, int count) {
+  if (RAND_bytes(out, count) != 1) {
+    throw Error(ErrorCode::kInternal,
+                "cannot generate a TrainJob name: the system random generator failed. Pass a "
+                "name explicitly",
+                {.hint = "Pass a name explicitly"});
+  }
+}
+
+json env_list(const std::vector<EnvVar>& env) {
+  json out = json::array();
+  for (const auto& var : env) out.push_back({{"name", var.name}, {"value", var.value}});
+  return out;
+}
+
+json trainer_body(const TrainerSpec& trainer) {
+  json out = json::object();
+  if (trainer.image) out["image"] = *trainer.image;
+  if (trainer.command) out["command"] = *trainer.command;
+  if (trainer.args) out["args"] = *trainer.args;
+  if (trainer.env) out["env"] = env_list(*trainer.env);
+  // Upstream tests `if num_nodes:` and `if resources_per_node:`, so 0 and {} mean "unset".
+  if (trainer.num_nodes && *trainer.num_nodes > 0) out["numNodes"] = *trainer.num_nodes;
+  if (trainer.resources_per_node.is_object() && !trainer.resources_per_node.empty()) {
+    out["resourcesPerNode"] = resources_per_node(trainer.resources_per_node);
+  }
+  return out;
+}
+
+json initializer_body(const InitializerSpec& initializer) {
+  json out = {{"storageUri", initializer.storage_uri}, {"env", env_list(initializer.env)}};
+  if (initializer.secret_ref) out["secretRef"] = {{"name", *initializer.secret_ref}};
+  return out;
+}
+
+}  // namespace
+
+std::string generate_job_name() {
+  // Rejection sampling keeps the first letter uniform: 234 is the largest multiple of 26 <= 256.
+  unsigned char first = 0;
+  do {
+    random_bytes(&first, 1);
+  } while (first >= 234);
+  std::array<unsigned char, (kNameHexDigits + 1) / 2> bytes{};
+  random_bytes(bytes.data(), static_cast<int>(bytes.size()));
+
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string name(1, static_cast<char>('a' + first % 26));
+  for (unsigned char byte : bytes) {
+    name += kHex[byte >> 4];
+    name += kHex[byte & 0x0f];
+  }
+  name.resize(1 + kNameHexDigits);
+  return name;
+}
+
+json build_trainjob(const JobRequest& request) {
+  validate_job_request(request);
+
+  json metadata = {{"name", request.name}};
+  if (request.labels.is_object()) metadata["labels"] = request.labels;
+  if (request.annotations.is_object()) metadata["annotations"] = request.annotations;
+
+  json spec = {{"runtimeRef", {{"name", request.runtime_name}, {"kind", request.runtime_kind}}}};
+  if (request.trainer) {
+    json trainer = trainer_body(*request.trainer);
+    if (!trainer.empty()) spec["trainer"] = std::move(trainer);
+  }
+  if (request.dataset || request.model) {
+    json initializer = json::object();
+    if (request.dataset) initializer["dataset"] = initializer_body(*request.dataset);
+    if (request.model) initializer["model"] = initializer_body(*request.model);
+    spec["initializer"] = std::move(initializer);
+  }
+  if (request.runtime_patches.is_array()) spec["runtimePatches"] = request.runtime_patches;
+  if (request.active_deadline_seconds) {
+    spec["activeDeadlineSeconds"] = *request.active_deadline_seconds;
+  }
+
+  return {{"apiVersion", "trainer.kubeflow.org/v1alpha1"},
+          {"kind", "TrainJob"},
+          {"metadata", std::move(metadata)},
+          {"spec", std::move(spec)}};
+}
+
+}  // namespace kubeflow::trainer
