@@ -126,6 +126,16 @@ def _build(
     (env_dir / READY_MARKER).write_text(json.dumps({"packages": list(packages)}))
 
 
+def _build_or_remove(
+    env_dir: Path, packages: Sequence[str], index_urls: Sequence[str], write: LineWriter
+) -> None:
+    try:
+        _build(env_dir, packages, index_urls, write)
+    except BaseException:
+        shutil.rmtree(env_dir, ignore_errors=True)
+        raise
+
+
 def ensure_env(
     env_dir: Path,
     packages: Sequence[str],
@@ -149,7 +159,7 @@ def ensure_env(
     """
     env_dir.parent.mkdir(parents=True, exist_ok=True)
     if not shared:
-        _build(env_dir, packages, index_urls, write)
+        _build_or_remove(env_dir, packages, index_urls, write)
         return venv_python(env_dir)
     with open(env_dir.parent / f"{env_dir.name}.lock", "w") as lock:
         try:
@@ -162,5 +172,5 @@ def ensure_env(
             os.utime(marker)  # last use, for whoever prunes the cache
             write(f"[kubeflow-local] reusing cached environment {env_dir.name}")
         else:
-            _build(env_dir, packages, index_urls, write)
+            _build_or_remove(env_dir, packages, index_urls, write)
     return venv_python(env_dir)
