@@ -92,6 +92,9 @@ void bind_client(py::module_& m) {
       .def("get_job", &TrainerApi::get_job, py::arg("name"), release)
       .def("delete_job", &TrainerApi::delete_job, py::arg("name"), release)
       .def("get_job_logs", &TrainerApi::get_job_logs, py::arg("name"), py::arg("step"), release)
+      .def("follow_job_logs", &TrainerApi::follow_job_logs, py::arg("name"), py::arg("step"),
+           release)
+      .def("watch_job", &TrainerApi::watch_job, py::arg("name"), release)
       .def("get_job_events", &TrainerApi::get_job_events, py::arg("name"), release)
       .def("trainer_version", &TrainerApi::trainer_version, py::arg("system_namespace"), release)
       .def_property_readonly("request_count", &TrainerApi::request_count);

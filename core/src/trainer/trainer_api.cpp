@@ -2,14 +2,17 @@
 #include "kubeflow/trainer/trainer_api.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <mutex>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include <fmt/format.h>
 
 #include "k8s/rest_client.hpp"
+#include "k8s/watch.hpp"
 #include "trainer/job_status.hpp"
 #include "util/yaml_json.hpp"
 
@@ -132,6 +135,112 @@ struct TrainerApi::Impl {
                  .ns = ns});
   }
 
+  // State shared by the TrainJob watch (this thread) and the pod watch (a helper thread).
+  struct JobWatchState {
+    std::mutex mutex;
+    nlohmann::json trainjob;
+    std::map<std::string, nlohmann::json> pods;
+    std::string last_signature;
+    std::exception_ptr pod_error;
+    bool deleted = false;
+  };
+
+  static std::string signature(const TrainJobInfo& info) {
+    std::string s = info.status;
+    for (const auto& step : info.steps) s += "|" + step.name + "=" + step.status.value_or("");
+    return s;
+  }
+
+  void emit_if_changed(JobWatchState& state, const RuntimeInfo& runtime,
+                       const Stream<TrainJobInfo>::Emit& emit) {
+    std::lock_guard<std::mutex> lock(state.mutex);
+    std::vector<const nlohmann::json*> pods;
+    for (const auto& [_, pod] : state.pods) pods.push_back(&pod);
+    TrainJobInfo info = job_from_objects(state.trainjob, pods, runtime);
+    const std::string sig = signature(info);
+    if (sig == state.last_signature) return;
+    state.last_signature = sig;
+    emit(std::move(info));
+  }
+
+  void watch_job(const std::string& name, const Stream<TrainJobInfo>::Emit& emit,
+                 const Stream<TrainJobInfo>::Cancelled& cancelled) {
+    JobWatchState state;
+    const k8s::ListOptions pod_options{.label_selector = pod_selector(name)};
+    auto relist_pods = [&] {
+      auto list = rest.list(k8s::kPods, ns, pod_options);
+      std::lock_guard<std::mutex> lock(state.mutex);
+      state.pods.clear();
+      for (auto& pod : list["items"]) state.pods[pod["metadata"].value("name", "")] = pod;
+      return list["metadata"].value("resourceVersion", "");
+    };
+    auto relist_job = [&] {
+      auto job = rest.get(k8s::kTrainJobs, ns, name);
+      std::lock_guard<std::mutex> lock(state.mutex);
+      state.trainjob = job;
+      return job["metadata"].value("resourceVersion", "");
+    };
+    const std::string job_version = relist_job();
+    const std::string pod_version = relist_pods();
+    const auto& ref = state.trainjob["spec"]["runtimeRef"];
+    const RuntimeInfo runtime =
+        runtime_for_job(ref.value("kind", kClusterKind), ref.value("name", ""), name);
+    emit_if_changed(state, runtime, emit);
+
+    std::atomic<bool> stop{false};
+    auto stopped = [&] { return stop.load() || cancelled(); };
+    std::thread pod_watcher([&] {
+      try {
+        k8s::watch(
+            rest, k8s::kPods, ns, pod_options, pod_version,
+            [&](const std::string& type, const nlohmann::json& pod) {
+              {
+                std::lock_guard<std::mutex> lock(state.mutex);
+                const std::string pod_name = pod["metadata"].value("name", "");
+                if (type == "DELETED") state.pods.erase(pod_name);
+                else state.pods[pod_name] = pod;
+              }
+              emit_if_changed(state, runtime, emit);
+            },
+            relist_pods, stopped);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(state.mutex);
+        state.pod_error = std::current_exception();
+        stop = true;
+      }
+    });
+    try {
+      k8s::watch(
+          rest, k8s::kTrainJobs, ns, {.field_selector = "metadata.name=" + name}, job_version,
+          [&](const std::string& type, const nlohmann::json& job) {
+            if (type == "DELETED") {
+              state.deleted = true;
+              stop = true;
+              return;
+            }
+            {
+              std::lock_guard<std::mutex> lock(state.mutex);
+              state.trainjob = job;
+            }
+            emit_if_changed(state, runtime, emit);
+          },
+          relist_job, stopped);
+    } catch (...) {
+      stop = true;
+      pod_watcher.join();
+      throw;
+    }
+    stop = true;
+    pod_watcher.join();
+    if (state.pod_error) std::rethrow_exception(state.pod_error);
+    if (state.deleted) {
+      throw Error(ErrorCode::kNotFound,
+                  fmt::format("TrainJob {}/{} was deleted while it was being watched", ns, name),
+                  {.http_status = 404, .reason = "NotFound", .kind = "TrainJob", .name = name,
+                   .ns = ns});
+    }
+  }
+
   TrainJobInfo get_job(const std::string& name) {
     auto trainjob = rest.get(k8s::kTrainJobs, ns, name);
     auto pods = rest.list(k8s::kPods, ns, {.label_selector = pod_selector(name)});
@@ -146,7 +255,7 @@ struct TrainerApi::Impl {
 
 TrainerApi::TrainerApi(config::ConnectionConfig connection, std::string namespace_name,
                        http::Timeouts timeouts)
-    : impl_(std::make_unique<Impl>(std::move(connection), std::move(namespace_name), timeouts)) {}
+    : impl_(std::make_shared<Impl>(std::move(connection), std::move(namespace_name), timeouts)) {}
 
 TrainerApi::~TrainerApi() = default;
 
@@ -244,6 +353,48 @@ std::vector<std::string> TrainerApi::get_job_logs(const std::string& name,
                                        k8s::url_encode(container_for_step(step)));
   return split_lines(
       impl_->rest.get_text(path, {"read logs of", "Pod", impl_->ns, pod, server()}));
+}
+
+std::shared_ptr<Stream<std::string>> TrainerApi::follow_job_logs(const std::string& name,
+                                                                 const std::string& step) {
+  auto impl = impl_;
+  return std::make_shared<Stream<std::string>>(
+      [impl, name, step](const Stream<std::string>::Emit& emit,
+                         const Stream<std::string>::Cancelled& cancelled) {
+        std::string pod;
+        while (!cancelled()) {
+          const TrainJobInfo info = impl->get_job(name);
+          auto it = std::find_if(info.steps.begin(), info.steps.end(),
+                                 [&](const StepInfo& s) { return s.name == step; });
+          if (it != info.steps.end() && it->status && *it->status != "Pending") {
+            pod = it->pod_name;
+            break;
+          }
+          if (it == info.steps.end() && (info.status == "Complete" || info.status == "Failed")) {
+            (void)impl->pod_for_step(name, step);  // throws kNotFound listing the steps
+          }
+          for (int i = 0; i < 10 && !cancelled(); ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+          }
+        }
+        if (cancelled()) return;
+        const std::string path = fmt::format(
+            "{}/log?container={}&follow=true", k8s::object_path(k8s::kPods, impl->ns, pod),
+            k8s::url_encode(container_for_step(step)));
+        impl->rest.stream(
+            path, {"follow logs of", "Pod", impl->ns, pod, impl->http->connection().server},
+            [&](std::string_view line) { return emit(std::string(line)); },
+            std::chrono::hours(24), cancelled);
+      });
+}
+
+std::shared_ptr<Stream<TrainJobInfo>> TrainerApi::watch_job(const std::string& name) {
+  auto impl = impl_;
+  return std::make_shared<Stream<TrainJobInfo>>(
+      [impl, name](const Stream<TrainJobInfo>::Emit& emit,
+                   const Stream<TrainJobInfo>::Cancelled& cancelled) {
+        impl->watch_job(name, emit, cancelled);
+      });
 }
 
 std::vector<EventInfo> TrainerApi::get_job_events(const std::string& name) {

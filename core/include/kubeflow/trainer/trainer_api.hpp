@@ -8,6 +8,7 @@
 
 #include "kubeflow/config/connection.hpp"
 #include "kubeflow/http/http_client.hpp"
+#include "kubeflow/stream.hpp"
 #include "kubeflow/trainer/job_info.hpp"
 #include "kubeflow/trainer/job_spec.hpp"
 #include "kubeflow/trainer/runtime.hpp"
@@ -56,6 +57,17 @@ class TrainerApi {
   [[nodiscard]] std::vector<std::string> get_job_logs(const std::string& name,
                                                       const std::string& step);
 
+  /// Follows the log of one step: waits (polling every second) while its pod does not exist
+  /// or is Pending, then streams the container's log until it ends. Throws kNotFound through
+  /// the stream when the job finished without that step ever starting.
+  [[nodiscard]] std::shared_ptr<Stream<std::string>> follow_job_logs(const std::string& name,
+                                                                     const std::string& step);
+
+  /// Watches a TrainJob and its pods (two watches, resumed and re-listed as needed) and yields
+  /// the TrainJobInfo first as it is now and then each time its status or steps change. Ends
+  /// with kNotFound when the TrainJob is deleted.
+  [[nodiscard]] std::shared_ptr<Stream<TrainJobInfo>> watch_job(const std::string& name);
+
   /// The events of the TrainJob, its JobSet, Jobs and Pods, oldest first.
   [[nodiscard]] std::vector<EventInfo> get_job_events(const std::string& name);
 
@@ -68,7 +80,7 @@ class TrainerApi {
 
  private:
   struct Impl;
-  std::unique_ptr<Impl> impl_;
+  std::shared_ptr<Impl> impl_;  // shared with running streams, which may outlive a call
 };
 
 }  // namespace kubeflow::trainer

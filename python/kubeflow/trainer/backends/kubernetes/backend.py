@@ -310,23 +310,34 @@ class KubernetesBackend(RuntimeBackend):
                 "Polling interval must be a positive number strictly less than timeout, got "
                 f"polling_interval={polling_interval}, timeout={timeout}"
             )
+        # A watch on the TrainJob and its pods replaces upstream's polling; polling_interval is
+        # still validated for compatibility but not needed.
         deadline = time.monotonic() + timeout
-        while True:
-            job = self.get_job(name)
-            for callback in callbacks or []:
-                callback(job)
-            if job.status == constants.TRAINJOB_FAILED and constants.TRAINJOB_FAILED not in wanted:
-                raise JobFailedError(f"TrainJob {name} is Failed", name=name)
-            if job.status in wanted:
-                return job
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise JobTimeoutError(
-                    f"Timeout waiting for TrainJob {name} to reach status: {sorted(wanted)} "
-                    f"(last status: {job.status})",
-                    name=name,
-                )
-            time.sleep(min(polling_interval, remaining))
+        last_status = "Unknown"
+        stream = self._api.watch_job(name)
+        try:
+            while True:
+                remaining = deadline - time.monotonic()
+                info = stream.next(remaining) if remaining > 0 else None
+                if info is None:
+                    raise JobTimeoutError(
+                        f"Timeout waiting for TrainJob {name} to reach status: {sorted(wanted)} "
+                        f"(last status: {last_status})",
+                        name=name,
+                    )
+                job = _convert.job_from_info(info)
+                last_status = job.status
+                for callback in callbacks or []:
+                    callback(job)
+                if job.status == constants.TRAINJOB_FAILED and (
+                    constants.TRAINJOB_FAILED not in wanted
+                ):
+                    detail = f": {info.message}" if info.message else ""
+                    raise JobFailedError(f"TrainJob {name} is Failed{detail}", name=name)
+                if job.status in wanted:
+                    return job
+        finally:
+            stream.close()
 
     def delete_job(self, name: str) -> None:
         """See TrainerClient.delete_job."""

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <chrono>
+#include <string>
+
+#include "bind.hpp"
+#include "kubeflow/stream.hpp"
+#include "kubeflow/trainer/job_info.hpp"
+
+namespace py = pybind11;
+
+namespace kubeflow::bindings {
+
+namespace {
+
+constexpr std::chrono::milliseconds kSlice{100};
+
+// Waits for the next item in GIL-free slices, checking for Ctrl-C between slices (the one place
+// the core's waiting meets Python's signal handling). `timeout_seconds` < 0 waits for ever.
+// Returns nullopt on timeout; raises StopIteration when the stream ended.
+template <typename T>
+std::optional<T> next_item(Stream<T>& stream, double timeout_seconds) {
+  const auto start = std::chrono::steady_clock::now();
+  const auto limit = std::chrono::duration<double>(timeout_seconds);
+  while (true) {
+    bool ended = false;
+    std::optional<T> item;
+    {
+      py::gil_scoped_release release;
+      auto slice = kSlice;
+      if (timeout_seconds >= 0) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            limit - (std::chrono::steady_clock::now() - start));
+        slice = std::max(std::chrono::milliseconds(0), std::min(slice, left));
+      }
+      item = stream.next(slice, ended);
+    }
+    if (item) return item;
+    if (ended) throw py::stop_iteration();
+    if (PyErr_CheckSignals() != 0) {
+      {
+        py::gil_scoped_release release;
+        stream.close();
+      }
+      throw py::error_already_set();
+    }
+    if (timeout_seconds >= 0 && std::chrono::steady_clock::now() - start >= limit) {
+      return std::nullopt;
+    }
+  }
+}
+
+template <typename T>
+void bind_stream(py::module_& m, const char* name, const char* doc) {
+  py::class_<Stream<T>, std::shared_ptr<Stream<T>>>(m, name, doc)
+      .def("__iter__", [](std::shared_ptr<Stream<T>> self) { return self; })
+      .def("__next__", [](Stream<T>& self) { return *next_item(self, -1.0); })
+      .def("next", &next_item<T>, py::arg("timeout"),
+           "The next item, or None after `timeout` seconds; StopIteration at the end.")
+      .def("close", &Stream<T>::close, py::call_guard<py::gil_scoped_release>());
+}
+
+}  // namespace
+
+void bind_streams(py::module_& m) {
+  bind_stream<std::string>(m, "LineStream", "Lines of a followed log, pulled one at a time.");
+  bind_stream<trainer::TrainJobInfo>(m, "JobStream",
+                                     "States of a watched TrainJob, pulled one at a time.");
+}
+
+}  // namespace kubeflow::bindings

@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+namespace kubeflow {
+
+/// A pull iterator over items made by a producer running on its own thread (a watch, a followed
+/// log). The consumer never runs inside the producer, so no C++ code calls back into Python:
+/// Python pulls with `next`, a bounded wait during which it can release the GIL and check for
+/// Ctrl-C. Thread-safe. Destruction cancels the producer and joins it.
+template <typename T>
+class Stream {
+ public:
+  /// Receives each item; returns false to stop producing.
+  using Emit = std::function<bool(T)>;
+  /// True once the consumer closed the stream; producers poll it between blocking slices.
+  using Cancelled = std::function<bool()>;
+  using Producer = std::function<void(const Emit&, const Cancelled&)>;
+
+  explicit Stream(Producer producer) {
+    worker_ = std::thread([this, producer = std::move(producer)] {
+      try {
+        producer([this](T item) { return push(std::move(item)); },
+                 [this] { return cancelled_.load(); });
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        error_ = std::current_exception();
+      }
+      std::lock_guard<std::mutex> lock(mutex_);
+      finished_ = true;
+      ready_.notify_all();
+    });
+  }
+
+  Stream(const Stream&) = delete;
+  Stream& operator=(const Stream&) = delete;
+  ~Stream() { close(); }
+
+  /// Waits up to `timeout` for an item. Returns it; or nullopt with `ended` true when the
+  /// producer finished and every item was taken; or nullopt with `ended` false on timeout.
+  /// Rethrows the producer's exception once the items before it were taken.
+  std::optional<T> next(std::chrono::milliseconds timeout, bool& ended) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    ready_.wait_for(lock, timeout, [this] { return !items_.empty() || finished_; });
+    ended = false;
+    if (!items_.empty()) {
+      T item = std::move(items_.front());
+      items_.pop_front();
+      return item;
+    }
+    if (finished_) {
+      if (error_) {
+        auto error = error_;
+        error_ = nullptr;
+        std::rethrow_exception(error);
+      }
+      ended = true;
+    }
+    return std::nullopt;
+  }
+
+  /// Stops the producer and waits for its thread; idempotent.
+  void close() {
+    cancelled_ = true;
+    if (worker_.joinable() && worker_.get_id() != std::this_thread::get_id()) worker_.join();
+  }
+
+ private:
+  bool push(T item) {
+    if (cancelled_) return false;
+    std::lock_guard<std::mutex> lock(mutex_);
+    items_.push_back(std::move(item));
+    ready_.notify_all();
+    return true;
+  }
+
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<T> items_;
+  std::exception_ptr error_;
+  bool finished_ = false;
+  std::atomic<bool> cancelled_{false};
+  std::thread worker_;  // last member: it starts after the others exist
+};
+
+}  // namespace kubeflow
