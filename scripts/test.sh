@@ -1,12 +1,33 @@
 #!/usr/bin/env bash
 # README's test command: builds, then runs the Catch2 suite and every pytest suite.
-# The integration tests start a real kube-apiserver + etcd (built once from Go modules and cached
-# under ~/.cache) on loopback.
+# The integration tests use a real kube-apiserver + etcd (built once from Go modules and cached
+# under ~/.cache) on loopback: this script starts it before the tests and always stops it.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 scripts/build.sh || exit 1
 
 status=0
+cluster_dir="$PWD/build/cluster-ci"
+control_plane=(.venv/bin/python -m tests.support.control_plane --state-dir "$cluster_dir")
+
+stop_cluster() { "${control_plane[@]}" down || true; }
+trap stop_cluster EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+echo "== control plane"
+"${control_plane[@]}" down >/dev/null 2>&1  # a leftover from an interrupted run
+if kubeconfig="$("${control_plane[@]}" up | tail -n 1)" && [[ -f $kubeconfig ]]; then
+  export KUBEFLOW_TEST_STATE_DIR="$cluster_dir"
+  export KUBEFLOW_TEST_KUBECONFIG="$kubeconfig"
+  echo "control plane up: KUBEFLOW_TEST_KUBECONFIG=$kubeconfig"
+else
+  # The tests still run: Catch2's integration cases skip, pytest's fixture tries on its own.
+  echo "control plane: FAILED to start" >&2
+  status=1
+fi
+
 echo "== Catch2 (ctest)"
 ctest --test-dir build/dev --output-on-failure -j "$(nproc)" || status=1
 
