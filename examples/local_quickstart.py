@@ -55,17 +55,19 @@ def train_logistic_regression(
     print(f"rank {rank}/{world_size}: {len(x_shard)} training examples, {num_features} features",
           flush=True)
 
-    def sigmoid(z):
+    def sigmoid(z: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
 
-    def metrics(w, b, xs, ys):
+    def metrics(
+        w: np.ndarray, b: float, xs: np.ndarray, ys: np.ndarray
+    ) -> tuple[float, float]:
         p = sigmoid(xs @ w + b)
         eps = 1e-12
         loss = float(-np.mean(ys * np.log(p + eps) + (1 - ys) * np.log(1 - p + eps)))
         accuracy = float(np.mean((p > 0.5) == (ys > 0.5)))
         return loss, accuracy
 
-    def average(epoch, w, b):
+    def average(epoch: int, w: np.ndarray, b: float) -> tuple[np.ndarray, float]:
         """Write this rank's parameters, wait for every rank's, return their mean."""
         mine = os.path.join(sync_dir, f"epoch{epoch}-rank{rank}.npy")
         np.save(mine + ".tmp.npy", np.append(w, b))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -97,7 +98,9 @@ def test_get_runtime_packages_prints_and_returns(
     ],
     ids=["none", "container", "builtin"],
 )
-def test_train_requires_custom_trainer(client: TrainerClient, trainer: object, message: str) -> None:
+def test_train_requires_custom_trainer(
+    client: TrainerClient, trainer: object, message: str
+) -> None:
     with pytest.raises(ValueError, match=message):
         client.train(trainer=trainer)  # type: ignore[arg-type]
     assert client.list_jobs() == []
@@ -145,7 +148,7 @@ def test_kubernetes_options_are_rejected(client: TrainerClient) -> None:
 
 
 def test_invalid_names_are_rejected(client: TrainerClient) -> None:
-    def set_name(name: str):  # a minimal option object: the callable protocol
+    def set_name(name: str) -> Callable[[dict, object, object], None]:  # a minimal option
         def option(job_spec: dict, trainer: object, backend: object) -> None:
             job_spec["metadata"]["name"] = name
 

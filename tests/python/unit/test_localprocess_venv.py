@@ -121,5 +121,7 @@ def test_pip_failure_fails_the_job(client: TrainerClient, tmp_path: Path, offlin
     )
     with pytest.raises(JobFailedError, match="pip install") as info:
         client.wait_for_job_status(name, timeout=120, polling_interval=1)
-    assert client.get_job(name).status == "Failed"
+    job = client.get_job(name)
+    assert job.status == "Failed" and [s.status for s in job.steps] == ["Failed"]
+    assert info.value.step == "node-0" and info.value.exit_code is None
     assert any("not_there" in line for line in info.value.log_tail)

@@ -12,7 +12,7 @@ import logging
 import os
 import time
 from collections.abc import Iterator
-from typing import Callable, Optional, Union
+from typing import Any, Callable, Optional, Union
 
 from kubeflow.common import utils as common_utils
 from kubeflow.trainer import _function
@@ -109,7 +109,7 @@ class LocalProcessBackend(RuntimeBackend):
         trainer: Optional[
             Union[types.CustomTrainer, types.CustomTrainerContainer, types.BuiltinTrainer]
         ] = None,
-        options: Optional[list] = None,
+        options: Optional[list[Any]] = None,
     ) -> str:
         """Start ``trainer.func(**trainer.func_args)`` on every local process; return the name.
 
@@ -145,7 +145,7 @@ class LocalProcessBackend(RuntimeBackend):
         runtimes.check_runnable(resolved)
         framework = resolved.trainer.framework
 
-        job_spec: dict = {
+        job_spec: dict[str, Any] = {
             "apiVersion": constants.API_VERSION,
             "kind": constants.TRAINJOB_KIND,
             "metadata": {},

@@ -1,6 +1,7 @@
 """The supervisor of one local TrainJob.
 
-Usage: ``python -m kubeflow.trainer.backends.localprocess.supervisor <job dir>``. It runs detached from the process that called ``train`` (see launcher.py) and:
+Usage: ``python -m kubeflow.trainer.backends.localprocess.supervisor <job dir>``. launcher.py
+starts it through a bootstrap that detaches it from the process that called ``train``. It:
 
 1. prepares the interpreter (the caller's, or a cached venv when packages are to be installed;
    the pip output goes to every node's log, as each node pod would show it);
@@ -45,7 +46,7 @@ class _Stopped(BaseException):
 @dataclass
 class _Rank:
     record: state.RankRecord
-    proc: subprocess.Popen
+    proc: subprocess.Popen[bytes]
     pump: Optional[threading.Thread] = None
 
 
@@ -149,6 +150,8 @@ class Supervisor:
                 step = state.COMPLETE
             else:
                 step = state.CREATED
+            if self.status.done and self.status.phase == state.FAILED and step != state.COMPLETE:
+                step = state.FAILED  # e.g. pip failed or the job was stopped before starting
             self.status.steps[state.step_name(node)] = step
         self.status.ranks = [r.record for r in self.ranks]
         if not self.status.done:
