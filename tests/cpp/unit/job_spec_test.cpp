@@ -74,7 +74,8 @@ TEST_CASE("job name: one letter then 11 hex digits, different every time", "[spe
 TEST_CASE("trainjob: case 6, no trainer gives only the runtime reference", "[spec]") {
   const JobRequest request = request_for("torch");
   CHECK(build_trainjob(request) ==
-        body_with_spec(request, {{"runtimeRef", {{"name", "torch"}, {"kind", "TrainingRuntime"}}}}));
+        body_with_spec(request,
+                       {{"runtimeRef", {{"name", "torch"}, {"kind", "TrainingRuntime"}}}}));
 }
 
 TEST_CASE("trainjob: case 7, a named runtime", "[spec]") {
@@ -97,7 +98,8 @@ TEST_CASE("trainjob: case 8, BuiltinTrainer command and args", "[spec]") {
   JobRequest request = request_for("torchtune");
   TrainerSpec trainer;
   trainer.command = {"tune", "run"};
-  trainer.args = {"batch_size=2", "epochs=2", "loss=torchtune.modules.loss.CEWithChunkedOutputLoss"};
+  trainer.args = {"batch_size=2", "epochs=2",
+                  "loss=torchtune.modules.loss.CEWithChunkedOutputLoss"};
   trainer.num_nodes = 2;
   request.trainer = trainer;
   CHECK(build_trainjob(request)["spec"]["trainer"] == json::parse(R"({
@@ -197,7 +199,8 @@ TEST_CASE("trainjob: initializers keep an empty env and add secretRef only when 
           json::parse(R"({"dataset": {"storageUri": "hf://tatsu-lab/alpaca", "env": []}})"));
   }
   SECTION("model with env and secret") {
-    request.model = InitializerSpec{"s3://bucket/model", {EnvVar{"REGION", "eu-west-1"}}, "s3-creds"};
+    request.model =
+        InitializerSpec{"s3://bucket/model", {EnvVar{"REGION", "eu-west-1"}}, "s3-creds"};
     CHECK(build_trainjob(request)["spec"]["initializer"]["model"] == json::parse(R"({
       "storageUri": "s3://bucket/model",
       "env": [{"name": "REGION", "value": "eu-west-1"}],
@@ -308,7 +311,8 @@ TEST_CASE("validation: each error names its field", "[spec]") {
     field = "spec.runtimePatches";
   }
   SECTION("runtime patch without manager") {
-    request.runtime_patches = json::parse(R"([{"manager": "a.io/x"}, {"trainingRuntimeSpec": {}}])");
+    request.runtime_patches =
+        json::parse(R"([{"manager": "a.io/x"}, {"trainingRuntimeSpec": {}}])");
     field = "spec.runtimePatches[1].manager";
   }
   SECTION("activeDeadlineSeconds 0") {

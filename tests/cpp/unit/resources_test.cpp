@@ -43,8 +43,9 @@ TEST_CASE("resources: MIG keys are lower-cased and prefixed, values kept", "[spe
 
 TEST_CASE("resources: well-known keys are lower-cased, extended keys keep their case", "[spec]") {
   SECTION("capitalized extended resource") {
-    const json out = resources_per_node(json::parse(
-        R"({"example.com/Capitalized": 1, "CPU": 2, "Memory": "16Gi", "EPHEMERAL-STORAGE": "100Gi"})"));
+    const json out = resources_per_node(json::parse(R"({"example.com/Capitalized": 1, "CPU": 2,
+                                                         "Memory": "16Gi",
+                                                         "EPHEMERAL-STORAGE": "100Gi"})"));
     CHECK(out == both(json::parse(
                      R"({"example.com/Capitalized": 1, "cpu": 2, "memory": "16Gi",
                          "ephemeral-storage": "100Gi"})")));
