@@ -146,9 +146,11 @@ class TrainerClient:
             TimeoutError: ``timeout`` seconds passed.
         """
         common_utils.validate_wait_for_job_status(polling_interval, timeout)
+        # A bare string would otherwise become a set of its characters.
+        wanted = {status} if isinstance(status, str) else set(status)
         return self.backend.wait_for_job_status(
             name=name,
-            status=set(status),
+            status=wanted,
             timeout=timeout,
             polling_interval=polling_interval,
             callbacks=callbacks,

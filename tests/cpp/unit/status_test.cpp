@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <curl/curl.h>
+
+#include <catch2/catch.hpp>
+
+#include "k8s/status.hpp"
+
+using kubeflow::Error;
+using kubeflow::ErrorCode;
+using kubeflow::http::Response;
+using kubeflow::k8s::RequestContext;
+using kubeflow::k8s::throw_if_failed;
+
+namespace {
+
+const RequestContext kCreate{"create", "TrainJob", "team-a", "job-1", "https://127.0.0.1:6443"};
+
+Error caught(const Response& r) {
+  try {
+    throw_if_failed(r, kCreate);
+  } catch (const Error& e) {
+    return e;
+  }
+  FAIL("no error thrown");
+  return Error(ErrorCode::kInternal, "unreachable");
+}
+
+std::string status_body(int code, const std::string& reason, const std::string& message) {
+  return R"({"kind":"Status","apiVersion":"v1","status":"Failure","message":")" + message +
+         R"(","reason":")" + reason + R"(","code":)" + std::to_string(code) + "}";
+}
+
+}  // namespace
+
+TEST_CASE("status: 2xx is not an error", "[status]") {
+  CHECK_NOTHROW(throw_if_failed(Response{.status = 201, .body = "{}"}, kCreate));
+}
+
+TEST_CASE("status: HTTP codes map to error codes", "[status]") {
+  using Row = std::tuple<long, std::string, ErrorCode>;
+  auto [status, reason, code] = GENERATE(
+      Row{401, "Unauthorized", ErrorCode::kUnauthorized},
+      Row{403, "Forbidden", ErrorCode::kForbidden}, Row{404, "NotFound", ErrorCode::kNotFound},
+      Row{409, "AlreadyExists", ErrorCode::kAlreadyExists},
+      Row{409, "Conflict", ErrorCode::kConflict}, Row{422, "Invalid", ErrorCode::kInvalid},
+      Row{400, "BadRequest", ErrorCode::kInvalid},
+      Row{429, "TooManyRequests", ErrorCode::kTooManyRequests},
+      Row{500, "InternalError", ErrorCode::kServerError}, Row{504, "Timeout", ErrorCode::kTimeout},
+      Row{418, "", ErrorCode::kApi});
+  const Error e = caught({.status = status, .body = status_body(static_cast<int>(status), reason,
+                                                                "server says no")});
+  CHECK(e.code() == code);
+  CHECK(e.details().http_status == status);
+  CHECK(e.details().reason == reason);
+  CHECK(e.details().server_message == "server says no");
+  CHECK(std::string(e.what()).find("server says no") != std::string::npos);
+  CHECK(std::string(e.what()).find("create TrainJob team-a/job-1 failed: HTTP " +
+                                   std::to_string(status)) == 0);
+}
+
+TEST_CASE("status: forbidden names verb and namespace in the hint", "[status]") {
+  const Error e = caught({.status = 403, .body = status_body(403, "Forbidden", "denied")});
+  CHECK(e.details().hint ==
+        "Ask a cluster administrator for RBAC permission to create this resource in namespace "
+        "team-a");
+}
+
+TEST_CASE("status: causes and retry-after are kept", "[status]") {
+  const std::string body =
+      R"({"kind":"Status","status":"Failure","message":"bad","reason":"Invalid","code":422,
+          "details":{"causes":[{"reason":"FieldValueInvalid","message":"must be lowercase",
+          "field":"metadata.name"}],"retryAfterSeconds":3}})";
+  const Error e = caught({.status = 422, .body = body});
+  REQUIRE(e.details().causes.size() == 1);
+  CHECK(e.details().causes[0].field == "metadata.name");
+  CHECK(e.details().causes[0].message == "must be lowercase");
+  CHECK(e.details().retry_after_seconds == Approx(3));
+
+  const Error throttled = caught({.status = 429, .body = "slow down", .retry_after = "7"});
+  CHECK(throttled.details().retry_after_seconds == Approx(7));
+  CHECK(throttled.details().server_message == "slow down");
+}
+
+TEST_CASE("status: curl failures are transport or timeout errors", "[status]") {
+  const Error refused = caught({.curl_code = CURLE_COULDNT_CONNECT,
+                                .curl_error = "Couldn't connect to server"});
+  CHECK(refused.code() == ErrorCode::kTransport);
+  CHECK(std::string(refused.what()).find("https://127.0.0.1:6443") != std::string::npos);
+  const Error slow = caught({.curl_code = CURLE_OPERATION_TIMEDOUT, .curl_error = "timeout"});
+  CHECK(slow.code() == ErrorCode::kTimeout);
+}
