@@ -1,0 +1,31 @@
+"""Ctrl-C interrupts a blocking wait promptly, and the wait's watch is closed."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+
+import pytest
+
+from kubeflow.trainer import CustomTrainerContainer, KubernetesBackendConfig, TrainerClient
+
+
+def test_ctrl_c_interrupts_wait_for_job_status(cluster, namespace) -> None:
+    client = TrainerClient(
+        KubernetesBackendConfig(config_file=cluster.admin_kubeconfig, namespace=namespace)
+    )
+    name = client.train(
+        runtime="torch-distributed", trainer=CustomTrainerContainer(image="example.com/train:1")
+    )
+    timer = threading.Timer(0.5, signal.raise_signal, args=(signal.SIGINT,))
+    started = time.monotonic()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        client.wait_for_job_status(name, timeout=120)
+    elapsed = time.monotonic() - started
+    timer.join()
+    # Generous bound: the point is "not after the 120 s timeout".
+    assert elapsed < 10
+    # The client still works after the interrupt.
+    assert client.get_job(name).status == "Created"
