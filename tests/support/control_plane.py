@@ -812,7 +812,7 @@ def bootstrap(kube: KubeAdmin, manifests: Path, timings: dict[str, float], deadl
     for runtime in runtimes:
         while True:  # a just-Established CRD can take a moment to be served
             try:
-                kube.apply(runtime)
+                kube.apply(runtime, crt_path)
                 break
             except (KubeError, KeyError) as e:
                 status = getattr(e, "status", 404)

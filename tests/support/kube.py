@@ -29,6 +29,9 @@ from typing import Any, Callable, Iterable
 
 import yaml
 
+# libyaml's loader parses the multi-megabyte CRDs about ten times faster than the pure-Python one.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 MERGE_PATCH = "application/merge-patch+json"
 JSON_PATCH = "application/json-patch+json"
 STRATEGIC_MERGE_PATCH = "application/strategic-merge-patch+json"
@@ -261,14 +264,16 @@ class KubeAdmin:
         path = f"{prefix}/{res['name']}"
         return path if collection else f"{path}/{meta['name']}"
 
-    def apply(self, obj: dict) -> dict:
-        """Creates ``obj``, or replaces it if it exists (keeping its resourceVersion)."""
+    def apply(self, obj: dict, collection_path: str | None = None) -> dict:
+        """Creates ``obj``, or replaces it if it exists (keeping its resourceVersion).
+        Without ``collection_path`` the path comes from discovery."""
+        collection = collection_path or self.path_for(obj, collection=True)
         try:
-            return self.create(self.path_for(obj, collection=True), obj)
+            return self.create(collection, obj)
         except KubeError as e:
             if e.status != 409:
                 raise
-        path = self.path_for(obj)
+        path = f"{collection}/{obj['metadata']['name']}"
         current = self.get(path)
         body = json.loads(json.dumps(obj))
         body.setdefault("metadata", {})["resourceVersion"] = current["metadata"]["resourceVersion"]
@@ -278,4 +283,4 @@ class KubeAdmin:
 def load_yaml_documents(path: str | os.PathLike) -> list[dict]:
     """All non-empty documents of a (multi-document) YAML file."""
     with open(path, encoding="utf-8") as f:
-        return [d for d in yaml.safe_load_all(f) if d]
+        return [d for d in yaml.load_all(f, Loader=_SAFE_LOADER) if d]
