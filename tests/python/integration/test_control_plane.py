@@ -6,8 +6,8 @@ import secrets
 
 import pytest
 
-from tests.support.control_plane import (LIMITED_NAMESPACE, TRAINER_VERSION, is_loopback,
-                                         listening_sockets, shipped_runtimes)
+from tests.support.control_plane import (LIMITED_NAMESPACE, TRAINER_VERSION, _decode_address,
+                                         is_loopback, listening_sockets, shipped_runtimes)
 from tests.support.kube import KubeAdmin, KubeError
 
 TRAINER_API = "/apis/trainer.kubeflow.org/v1alpha1"
@@ -132,6 +132,13 @@ def test_every_listening_socket_is_loopback(cluster):
     # And nothing else listens on the chosen ports on another address.
     on_ports = [s for s in listening_sockets() if s["port"] in ports]
     assert all(is_loopback(s["address"]) for s in on_ports), on_ports
+
+
+def test_proc_net_addresses_are_decoded():
+    assert _decode_address("0100007F") == "127.0.0.1"
+    assert _decode_address("00000000") == "0.0.0.0"
+    assert _decode_address("00000000000000000000000001000000") == "::1"
+    assert is_loopback(_decode_address("0000000000000000FFFF00000100007F"))
 
 
 def test_loopback_check_recognises_non_loopback_addresses():
