@@ -352,6 +352,7 @@ class ControlPlane:
         self.start_timeout = start_timeout
         self.manifests = manifests
         self._children: dict[int, subprocess.Popen] = {}
+        self._lock_depth = 0
 
     # ---- state ----
 
@@ -371,12 +372,23 @@ class ControlPlane:
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
-        self.state_dir.mkdir(parents=True, exist_ok=True)
-        with open(self.state_dir / ".lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+        """Serializes up/down across processes. Re-entrant within this process, so that a
+        signal handler calling down() while up() runs does not wait for itself."""
+        if self._lock_depth:
+            self._lock_depth += 1
             try:
                 yield
             finally:
+                self._lock_depth -= 1
+            return
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.state_dir / ".lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            self._lock_depth = 1
+            try:
+                yield
+            finally:
+                self._lock_depth = 0
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
     @staticmethod
