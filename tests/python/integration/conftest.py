@@ -17,6 +17,7 @@ import re
 import secrets
 import sys
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -36,7 +37,7 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(scope="session")
-def cluster(tmp_path_factory) -> ClusterInfo:
+def cluster(tmp_path_factory) -> Iterator[ClusterInfo]:
     """The running control plane: admin_kubeconfig, token_kubeconfig, limited_kubeconfig
     (paths as str), limited_namespace ("limited"), server (https URL), kube (a KubeAdmin on
     the admin kubeconfig), plus state_dir, pids and ports."""
