@@ -44,6 +44,43 @@ std::vector<std::string> split_lines(const std::string& text) {
   return lines;
 }
 
+// `object[key]` when it is a string, else "" (the API server sends null for unset fields).
+std::string text_member(const nlohmann::json& object, const char* key) {
+  if (!object.is_object()) return {};
+  const auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string{};
+}
+
+// Child Jobs of a TrainJob's JobSet are named <trainjob>-<replicatedJob>-<index>; matching the
+// replicated job names the SDK knows keeps TrainJob "a" from claiming the Jobs of "a-b".
+bool is_child_job_name(const std::string& job_name, const std::string& trainjob) {
+  if (job_name.rfind(trainjob + "-", 0) != 0) return false;
+  const std::string rest = job_name.substr(trainjob.size() + 1);
+  for (const char* rjob : {"node", "launcher", "dataset-initializer", "model-initializer"}) {
+    const std::string prefix = std::string(rjob) + "-";
+    if (rest.size() > prefix.size() && rest.rfind(prefix, 0) == 0 &&
+        std::all_of(rest.begin() + static_cast<long>(prefix.size()), rest.end(),
+                    [](unsigned char c) { return std::isdigit(c) != 0; })) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// RFC 3339 UTC times from the API server come with and without fractional seconds
+// ("...:00Z", "...:00.123456Z"); pad the fraction so that they compare correctly as text.
+std::string time_sort_key(const std::string& time) {
+  std::string text = time;
+  if (!text.empty() && text.back() == 'Z') text.pop_back();
+  std::string fraction;
+  if (const auto dot = text.find('.'); dot != std::string::npos) {
+    fraction = text.substr(dot + 1);
+    text.resize(dot);
+  }
+  fraction.resize(9, '0');
+  return text + "." + fraction;
+}
+
 RuntimeInfo placeholder_runtime(const std::string& name, const std::string& kind) {
   RuntimeInfo info;
   info.name = name;
@@ -95,15 +132,21 @@ struct TrainerApi::Impl {
 
   // The runtime a job runs with: the cache, the live object, then the job's snapshot, which the
   // controller (Trainer 2.3+) takes on first reconcile so a deleted runtime leaves jobs readable.
+  // `missing` (optional) records runtimes whose live object could not be used, so a listing of
+  // many jobs on one deleted runtime asks for it once instead of once per job.
   RuntimeInfo runtime_for_job(const std::string& kind, const std::string& name,
-                              const std::string& job) {
+                              const std::string& job, std::set<std::string>* missing = nullptr) {
     if (auto hit = cached(kind, name)) return *hit;
-    try {
-      return fetch_runtime(kind, name);
-    } catch (const Error& e) {
-      if (e.code() != ErrorCode::kNotFound && e.code() != ErrorCode::kForbidden &&
-          e.code() != ErrorCode::kInvalidArgument) {
-        throw;
+    const std::string key = kind + "/" + name;
+    if (missing == nullptr || missing->count(key) == 0) {
+      try {
+        return fetch_runtime(kind, name);
+      } catch (const Error& e) {
+        if (e.code() != ErrorCode::kNotFound && e.code() != ErrorCode::kForbidden &&
+            e.code() != ErrorCode::kInvalidArgument) {
+          throw;
+        }
+        if (missing != nullptr) missing->insert(key);
       }
     }
     try {
@@ -117,10 +160,22 @@ struct TrainerApi::Impl {
     return placeholder_runtime(name, kind);
   }
 
-  std::string pod_for_step(const std::string& job, const std::string& step) {
+  // The pod of `step`. With `started`, a pod that is still Pending (or has no phase) is an error
+  // too: its container has no log yet, and upstream's silent empty result hides that (#317).
+  std::string pod_for_step(const std::string& job, const std::string& step,
+                           bool started = false) {
     TrainJobInfo info = get_job(job);
     for (const auto& s : info.steps) {
-      if (s.name == step) return s.pod_name;
+      if (s.name != step) continue;
+      if (!started || (s.status && *s.status != "Pending")) return s.pod_name;
+      throw Error(ErrorCode::kNotFound,
+                  fmt::format("TrainJob {}/{} step {:?} has not started yet: its pod {} is {}", ns,
+                              job, step, s.pod_name, s.status.value_or("without a phase")),
+                  {.field = "step",
+                   .hint = "Pass follow=True to wait for the step to start, or wait with "
+                           "wait_for_job_status(name, {\"Running\"})",
+                   .http_status = 404, .reason = "NotFound", .kind = "Pod", .name = s.pod_name,
+                   .ns = ns});
     }
     std::vector<std::string> names;
     for (const auto& s : info.steps) names.push_back(s.name);
@@ -327,13 +382,15 @@ std::vector<TrainJobInfo> TrainerApi::list_jobs(const std::optional<std::string>
     if (it != labels.end() && it->is_string()) pods_by_job[it->get<std::string>()].push_back(&pod);
   }
   std::vector<TrainJobInfo> result;
+  std::set<std::string> missing_runtimes;
   for (const auto& job : jobs.at("items")) {
     const auto& ref = job["spec"]["runtimeRef"];
     const std::string runtime_name = ref.value("name", "");
     if (runtime && runtime_name != *runtime) continue;
     const std::string name = job["metadata"].value("name", "");
     const RuntimeInfo rt =
-        impl_->runtime_for_job(ref.value("kind", kClusterKind), runtime_name, name);
+        impl_->runtime_for_job(ref.value("kind", kClusterKind), runtime_name, name,
+                               &missing_runtimes);
     result.push_back(job_from_objects(job, pods_by_job[name], rt));
   }
   return result;
@@ -347,7 +404,7 @@ void TrainerApi::delete_job(const std::string& name) {
 
 std::vector<std::string> TrainerApi::get_job_logs(const std::string& name,
                                                   const std::string& step) {
-  const std::string pod = impl_->pod_for_step(name, step);
+  const std::string pod = impl_->pod_for_step(name, step, /*started=*/true);
   const std::string path = fmt::format("{}/log?container={}",
                                        k8s::object_path(k8s::kPods, impl_->ns, pod),
                                        k8s::url_encode(container_for_step(step)));
@@ -370,8 +427,9 @@ std::shared_ptr<Stream<std::string>> TrainerApi::follow_job_logs(const std::stri
             pod = it->pod_name;
             break;
           }
-          if (it == info.steps.end() && (info.status == "Complete" || info.status == "Failed")) {
-            (void)impl->pod_for_step(name, step);  // throws kNotFound listing the steps
+          if (info.status == "Complete" || info.status == "Failed") {
+            // The job is over and the step never started: nothing will ever be logged.
+            (void)impl->pod_for_step(name, step, /*started=*/true);  // throws kNotFound
           }
           for (int i = 0; i < 10 && !cancelled(); ++i) {
             std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -398,31 +456,34 @@ std::shared_ptr<Stream<TrainJobInfo>> TrainerApi::watch_job(const std::string& n
 }
 
 std::vector<EventInfo> TrainerApi::get_job_events(const std::string& name) {
-  const TrainJobInfo job = impl_->get_job(name);
+  // The TrainJob GET reports a missing job as NotFound; the runtime is not needed here.
+  (void)impl_->rest.get(k8s::kTrainJobs, impl_->ns, name);
+  // Every pod of the job, restarted ones included: their events explain the restarts.
+  auto pods = impl_->rest.list(k8s::kPods, impl_->ns, {.label_selector = pod_selector(name)});
   std::set<std::string> pod_names;
-  for (const auto& s : job.steps) pod_names.insert(s.pod_name);
+  for (const auto& pod : pods.at("items")) pod_names.insert(pod["metadata"].value("name", ""));
   auto events = impl_->rest.list(k8s::kEvents, impl_->ns);
   std::vector<EventInfo> result;
   for (const auto& e : events.at("items")) {
     const auto& obj = e["involvedObject"];
     if (!obj.is_object()) continue;
-    const std::string kind = obj.value("kind", "");
-    const std::string obj_name = obj.value("name", "");
+    const std::string kind = text_member(obj, "kind");
+    const std::string obj_name = text_member(obj, "name");
     bool ours = false;
     if (kind == "TrainJob" || kind == "JobSet") ours = obj_name == name;
-    // Child Jobs are named <trainjob>-<replicatedJob>-<index>.
-    if (kind == "Job") ours = obj_name.rfind(name + "-", 0) == 0;
+    if (kind == "Job") ours = is_child_job_name(obj_name, name);
     if (kind == "Pod") ours = pod_names.count(obj_name) > 0;
     if (!ours) continue;
-    std::string time = e.value("firstTimestamp", "");
-    if (time.empty() && e.contains("eventTime") && e["eventTime"].is_string()) {
-      time = e["eventTime"].get<std::string>();
-    }
-    if (time.empty()) time = e["metadata"].value("creationTimestamp", "");
-    result.push_back({kind, obj_name, e.value("message", ""), e.value("reason", ""), time});
+    // events.k8s.io-style events carry only eventTime (firstTimestamp is null).
+    std::string time = text_member(e, "firstTimestamp");
+    if (time.empty()) time = text_member(e, "eventTime");
+    if (time.empty()) time = text_member(e["metadata"], "creationTimestamp");
+    result.push_back(
+        {kind, obj_name, text_member(e, "message"), text_member(e, "reason"), time});
   }
-  std::stable_sort(result.begin(), result.end(),
-                   [](const auto& a, const auto& b) { return a.event_time < b.event_time; });
+  std::stable_sort(result.begin(), result.end(), [](const auto& a, const auto& b) {
+    return time_sort_key(a.event_time) < time_sort_key(b.event_time);
+  });
   return result;
 }
 
