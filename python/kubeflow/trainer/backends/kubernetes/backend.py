@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any, Callable, Optional, Union
@@ -44,6 +45,16 @@ def _explicit_settings(configuration: Any) -> Any:
     settings.verify_ssl = bool(getattr(configuration, "verify_ssl", True))
     settings.tls_server_name = getattr(configuration, "tls_server_name", None) or ""
     return settings
+
+
+def _close_soon(stream: Any) -> None:
+    """Close a core stream without waiting for it.
+
+    Closing joins the stream's producer, which notices the cancel only at libcurl's next
+    progress callback, up to a second later on an idle watch. The caller has its answer already,
+    so the join happens on a daemon thread instead of delaying the return.
+    """
+    threading.Thread(target=stream.close, name="kubeflow-stream-close", daemon=True).start()
 
 
 def _env_vars(env: Optional[dict[str, str]]) -> list[Any]:
@@ -139,24 +150,61 @@ class KubernetesBackend(RuntimeBackend):
         trainer: Optional[TrainerTypes] = None,
         options: Optional[list] = None,
     ) -> str:
-        """See TrainerClient.train."""
+        """See TrainerClient.train.
+
+        Everything that can be checked locally is checked before the first request: the trainer
+        type, then the options and the request built from them (name, labels, annotations,
+        runtime patches, deadline, initializers, runtime name). Only then is the runtime
+        resolved and the trainer spec (which depends on it) checked and sent.
+        """
+        if trainer is not None and not isinstance(
+            trainer, (types.CustomTrainer, types.CustomTrainerContainer, types.BuiltinTrainer)
+        ):
+            raise ValidationError(
+                f"The trainer type {type(trainer).__name__} is not supported: use CustomTrainer, "
+                "CustomTrainerContainer or BuiltinTrainer",
+                field="trainer",
+            )
         job_spec: dict[str, Any] = {}
         for option in options or []:
             option(job_spec, trainer, self)
         metadata = job_spec.get("metadata", {})
         spec = job_spec.get("spec", {})
 
+        request = _core.JobRequest()
+        request.name = metadata.get("name", "") or _core.generate_job_name()
+        if metadata.get("labels"):
+            request.labels = metadata["labels"]
+        if metadata.get("annotations"):
+            request.annotations = metadata["annotations"]
+        if spec.get("runtimePatches"):
+            request.runtime_patches = spec["runtimePatches"]
+        if spec.get("activeDeadlineSeconds") is not None:
+            request.active_deadline_seconds = spec["activeDeadlineSeconds"]
+        if initializer is not None and initializer.dataset is not None:
+            request.dataset = _initializer_spec(
+                trainer_spec.dataset_initializer_spec(initializer.dataset)
+            )
+        if initializer is not None and initializer.model is not None:
+            request.model = _initializer_spec(
+                trainer_spec.model_initializer_spec(initializer.model)
+            )
+        # The kind is not known until the runtime is resolved; any valid one does for this check.
+        if isinstance(runtime, types.Runtime):
+            request.runtime_name, request.runtime_kind = runtime.name, runtime.kind.value
+        else:
+            request.runtime_name = runtime or constants.DEFAULT_TRAINING_RUNTIME
+            request.runtime_kind = types.RuntimeKind.CLUSTER_TRAINING_RUNTIME.value
+        _core.validate_job_request(request)
+
         if runtime is None:
             runtime = self.get_runtime(constants.DEFAULT_TRAINING_RUNTIME)
         elif isinstance(runtime, str):
             runtime = self.get_runtime(runtime)
-
-        request = _core.JobRequest()
-        request.name = metadata.get("name", "") or ""
         request.runtime_name = runtime.name
         request.runtime_kind = runtime.kind.value
-        trainer_cr = self._trainer_spec(runtime, trainer, initializer)
 
+        trainer_cr = self._trainer_spec(runtime, trainer, initializer)
         overrides = spec.get("trainer", {})
         if "command" in overrides or "args" in overrides:
             trainer_cr = trainer_cr or _core.TrainerSpec()
@@ -166,24 +214,6 @@ class KubernetesBackend(RuntimeBackend):
                 trainer_cr.args = list(overrides["args"])
         if trainer_cr is not None:
             request.trainer = trainer_cr
-
-        if metadata.get("labels"):
-            request.labels = metadata["labels"]
-        if metadata.get("annotations"):
-            request.annotations = metadata["annotations"]
-        if spec.get("runtimePatches"):
-            request.runtime_patches = spec["runtimePatches"]
-        if spec.get("activeDeadlineSeconds") is not None:
-            request.active_deadline_seconds = spec["activeDeadlineSeconds"]
-
-        if initializer is not None and initializer.dataset is not None:
-            request.dataset = _initializer_spec(
-                trainer_spec.dataset_initializer_spec(initializer.dataset)
-            )
-        if initializer is not None and initializer.model is not None:
-            request.model = _initializer_spec(
-                trainer_spec.model_initializer_spec(initializer.model)
-            )
         self._check_server_supports(request)
         return self._api.train(request)
 
@@ -285,7 +315,7 @@ class KubernetesBackend(RuntimeBackend):
         try:
             yield from stream
         finally:
-            stream.close()
+            _close_soon(stream)
 
     def get_job_events(self, name: str) -> list[types.Event]:
         """See TrainerClient.get_job_events."""
@@ -337,7 +367,7 @@ class KubernetesBackend(RuntimeBackend):
                 if job.status in wanted:
                     return job
         finally:
-            stream.close()
+            _close_soon(stream)
 
     def delete_job(self, name: str) -> None:
         """See TrainerClient.delete_job."""
