@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <mutex>
 #include <set>
@@ -98,7 +99,14 @@ struct TrainerApi::Impl {
   k8s::RestClient rest;
   std::string ns;
   std::mutex mutex;  // guards the caches below
-  std::map<std::string, RuntimeInfo> runtime_cache;  // "<kind>/<name>"
+  // "<kind>/<name>" -> runtime and when it was read. Entries expire so that a long-lived client
+  // (a notebook kernel) sees an administrator's edits to a runtime within a minute.
+  struct CachedRuntime {
+    RuntimeInfo info;
+    std::chrono::steady_clock::time_point read_at;
+  };
+  static constexpr std::chrono::seconds kRuntimeCacheTtl{60};
+  std::map<std::string, CachedRuntime> runtime_cache;
   bool version_read = false;
   std::optional<std::string> version;
 
@@ -111,14 +119,18 @@ struct TrainerApi::Impl {
 
   void remember(const RuntimeInfo& info) {
     std::lock_guard<std::mutex> lock(mutex);
-    runtime_cache[info.kind + "/" + info.name] = info;
+    runtime_cache[info.kind + "/" + info.name] = {info, std::chrono::steady_clock::now()};
   }
 
   std::optional<RuntimeInfo> cached(const std::string& kind, const std::string& name) {
     std::lock_guard<std::mutex> lock(mutex);
     auto it = runtime_cache.find(kind + "/" + name);
     if (it == runtime_cache.end()) return std::nullopt;
-    return it->second;
+    if (std::chrono::steady_clock::now() - it->second.read_at > kRuntimeCacheTtl) {
+      runtime_cache.erase(it);
+      return std::nullopt;
+    }
+    return it->second.info;
   }
 
   RuntimeInfo fetch_runtime(const std::string& kind, const std::string& name) {

@@ -44,8 +44,9 @@ class TrainerApi {
   [[nodiscard]] std::string train(JobRequest request);
 
   /// TrainJobs in the namespace, optionally only those whose runtimeRef.name matches. One list
-  /// of TrainJobs and one list of pods, joined here; runtimes come from a per-client cache, then
-  /// the live object, then the job's runtime snapshot ConfigMap.
+  /// of TrainJobs and one list of pods, joined here; runtimes come from a per-client cache (60 s),
+  /// then the live object (once per listing), then the job's runtime snapshot ConfigMap, then a
+  /// placeholder, so a deleted runtime never fails the listing.
   [[nodiscard]] std::vector<TrainJobInfo> list_jobs(const std::optional<std::string>& runtime);
 
   /// One TrainJob with its steps and status: the TrainJob, its pods, and its runtime (cached).
@@ -53,13 +54,14 @@ class TrainerApi {
 
   void delete_job(const std::string& name);
 
-  /// Log lines of one step (a pod's container), whole (no follow).
+  /// Log lines of one step (a pod's container), whole (no follow). Throws kNotFound naming the
+  /// job's steps when the step has no pod, or when its pod is still Pending.
   [[nodiscard]] std::vector<std::string> get_job_logs(const std::string& name,
                                                       const std::string& step);
 
   /// Follows the log of one step: waits (polling every second) while its pod does not exist
   /// or is Pending, then streams the container's log until it ends. Throws kNotFound through
-  /// the stream when the job finished without that step ever starting.
+  /// the stream when the job finished, or was deleted, without that step ever starting.
   [[nodiscard]] std::shared_ptr<Stream<std::string>> follow_job_logs(const std::string& name,
                                                                      const std::string& step);
 
@@ -68,7 +70,8 @@ class TrainerApi {
   /// with kNotFound when the TrainJob is deleted.
   [[nodiscard]] std::shared_ptr<Stream<TrainJobInfo>> watch_job(const std::string& name);
 
-  /// The events of the TrainJob, its JobSet, Jobs and Pods, oldest first.
+  /// The events of the TrainJob, its JobSet, its Jobs (<job>-<replicatedJob>-<n>) and Pods
+  /// (restarted pods' predecessors included), oldest first. Three requests.
   [[nodiscard]] std::vector<EventInfo> get_job_events(const std::string& name);
 
   /// `kubeflow_trainer_version` of ConfigMap `<system_ns>/kubeflow-trainer-public`, read once;
