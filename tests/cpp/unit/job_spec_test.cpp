@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <catch2/catch.hpp>
 
+#include "failure.hpp"
+
 #include <set>
 #include <string>
 
@@ -10,6 +12,8 @@
 #include "kubeflow/trainer/job_spec.hpp"
 
 using kubeflow::ErrorCode;
+using kubeflow::testing::Failure;
+using kubeflow::testing::failure_of_call;
 using kubeflow::trainer::build_trainjob;
 using kubeflow::trainer::EnvVar;
 using kubeflow::trainer::generate_job_name;
@@ -21,20 +25,9 @@ using nlohmann::json;
 
 namespace {
 
-struct Failure {
-  ErrorCode code = ErrorCode::kInternal;
-  std::string field = "<no error>";
-  std::string hint;
-  std::string message;
-};
 
 Failure failure_of(const JobRequest& request) {
-  try {
-    validate_job_request(request);
-  } catch (const kubeflow::Error& e) {
-    return {e.code(), e.details().field, e.details().hint, e.what()};
-  }
-  return {};
+  return failure_of_call([&] { validate_job_request(request); });
 }
 
 JobRequest request_for(std::string runtime, std::string kind = "TrainingRuntime") {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <catch2/catch.hpp>
 
+#include "failure.hpp"
+
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -9,25 +11,16 @@
 #include "kubeflow/trainer/job_spec.hpp"
 
 using kubeflow::ErrorCode;
+using kubeflow::testing::Failure;
+using kubeflow::testing::failure_of_call;
 using kubeflow::trainer::resources_per_node;
 using nlohmann::json;
 
 namespace {
 
-struct Failure {
-  ErrorCode code = ErrorCode::kInternal;
-  std::string field = "<no error>";
-  std::string hint;
-  std::string message;
-};
 
 Failure failure_of(const json& input) {
-  try {
-    static_cast<void>(resources_per_node(input));
-  } catch (const kubeflow::Error& e) {
-    return {e.code(), e.details().field, e.details().hint, e.what()};
-  }
-  return {};
+  return failure_of_call([&] { static_cast<void>(resources_per_node(input)); });
 }
 
 json both(const json& resources) { return {{"requests", resources}, {"limits", resources}}; }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <catch2/catch.hpp>
 
+#include "failure.hpp"
+
 #include <fstream>
 #include <string>
 
@@ -10,6 +12,8 @@
 #include "kubeflow/trainer/runtime.hpp"
 
 using kubeflow::ErrorCode;
+using kubeflow::testing::Failure;
+using kubeflow::testing::failure_of_call;
 using kubeflow::trainer::container_devices;
 using kubeflow::trainer::Launcher;
 using kubeflow::trainer::parse_runtime;
@@ -18,21 +22,10 @@ using nlohmann::json;
 
 namespace {
 
-struct Failure {
-  ErrorCode code = ErrorCode::kInternal;
-  std::string field = "<no error>";
-  std::string hint;
-  std::string message;
-};
 
 template <typename F>
 Failure failure_of(F&& call) {
-  try {
-    call();
-  } catch (const kubeflow::Error& e) {
-    return {e.code(), e.details().field, e.details().hint, e.what()};
-  }
-  return {};
+  return failure_of_call(std::forward<F>(call));
 }
 
 json load_fixture(const std::string& name) {

@@ -162,6 +162,15 @@ def _require_container_trainer(option: str, what: str, trainer: Any) -> None:
         )
 
 
+def _override_trainer_list(
+    option: str, key: str, values: list[str], job_spec: dict[str, Any], trainer: Any, backend: Any
+) -> None:
+    """Set ``spec.trainer.<key>`` after the backend and trainer checks shared by both options."""
+    _require_kubernetes(option, backend)
+    _require_container_trainer(option, key, trainer)
+    job_spec.setdefault("spec", {}).setdefault("trainer", {})[key] = list(values)
+
+
 @dataclass
 class TrainerCommand:
     """Override the trainer container's command (``spec.trainer.command``).
@@ -189,10 +198,7 @@ class TrainerCommand:
             ValueError: The backend is not the Kubernetes backend, or the trainer is a
                 ``CustomTrainer`` or ``BuiltinTrainer``.
         """
-        _require_kubernetes("TrainerCommand", backend)
-        _require_container_trainer("TrainerCommand", "command", trainer)
-        trainer_spec = job_spec.setdefault("spec", {}).setdefault("trainer", {})
-        trainer_spec["command"] = list(self.command)
+        _override_trainer_list("TrainerCommand", "command", self.command, job_spec, trainer, backend)
 
 
 @dataclass
@@ -222,10 +228,7 @@ class TrainerArgs:
             ValueError: The backend is not the Kubernetes backend, or the trainer is a
                 ``CustomTrainer`` or ``BuiltinTrainer``.
         """
-        _require_kubernetes("TrainerArgs", backend)
-        _require_container_trainer("TrainerArgs", "args", trainer)
-        trainer_spec = job_spec.setdefault("spec", {}).setdefault("trainer", {})
-        trainer_spec["args"] = list(self.args)
+        _override_trainer_list("TrainerArgs", "args", self.args, job_spec, trainer, backend)
 
 
 # ---------------------------------------------------------------------------------------------
