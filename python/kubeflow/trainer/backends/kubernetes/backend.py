@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from typing import Any, Callable, Optional, Union
 
+from kubeflow.common import utils as common_utils
 from kubeflow.common.constants import DEFAULT_TIMEOUT
 from kubeflow.common.types import KubernetesBackendConfig
 from kubeflow.trainer import _core
@@ -58,27 +59,14 @@ def _close_soon(stream: Any) -> None:
 
 
 def _env_vars(env: Optional[dict[str, str]]) -> list[Any]:
-    result = []
-    for name, value in (env or {}).items():
-        var = _core.EnvVar()
-        var.name = str(name)
-        var.value = str(value)
-        result.append(var)
-    return result
+    return [_core.EnvVar(str(name), str(value)) for name, value in (env or {}).items()]
 
 
 def _initializer_spec(spec: dict[str, Any]) -> Any:
     result = _core.InitializerSpec()
     result.storage_uri = spec["storage_uri"]
-    result.env = [_env_var(e["name"], e["value"]) for e in spec["env"]]
+    result.env = [_core.EnvVar(e["name"], e["value"]) for e in spec["env"]]
     return result
-
-
-def _env_var(name: str, value: str) -> Any:
-    var = _core.EnvVar()
-    var.name = name
-    var.value = value
-    return var
 
 
 class KubernetesBackend(RuntimeBackend):
@@ -252,31 +240,26 @@ class KubernetesBackend(RuntimeBackend):
             if trainer.env:
                 result.env = _env_vars(trainer.env)
             return result
-        if isinstance(trainer, types.BuiltinTrainer):
-            if runtime.trainer.trainer_type != types.TrainerType.BUILTIN_TRAINER:
-                raise ValidationError(
-                    f"BuiltinTrainer can't be used with {runtime.name} runtime: it takes a "
-                    f"{runtime.trainer.trainer_type.value}",
-                    field="trainer",
-                )
-            if not isinstance(trainer.config, types.TorchTuneConfig):
-                raise ValidationError(
-                    f"The BuiltinTrainer config must be a TorchTuneConfig, got "
-                    f"{type(trainer.config).__name__}",
-                    field="trainer.config",
-                )
-            if trainer.config.num_nodes:
-                result.num_nodes = trainer.config.num_nodes
-            if trainer.config.resources_per_node:
-                result.resources_per_node = trainer.config.resources_per_node
-            result.command = list(runtime.trainer.command)
-            result.args = trainer_spec.torchtune_args(trainer.config, initializer)
-            return result
-        raise ValidationError(
-            f"The trainer type {type(trainer).__name__} is not supported: use CustomTrainer, "
-            "CustomTrainerContainer or BuiltinTrainer",
-            field="trainer",
-        )
+        # train() has already rejected every other trainer type: this is a BuiltinTrainer.
+        if runtime.trainer.trainer_type != types.TrainerType.BUILTIN_TRAINER:
+            raise ValidationError(
+                f"BuiltinTrainer can't be used with {runtime.name} runtime: it takes a "
+                f"{runtime.trainer.trainer_type.value}",
+                field="trainer",
+            )
+        if not isinstance(trainer.config, types.TorchTuneConfig):
+            raise ValidationError(
+                f"The BuiltinTrainer config must be a TorchTuneConfig, got "
+                f"{type(trainer.config).__name__}",
+                field="trainer.config",
+            )
+        if trainer.config.num_nodes:
+            result.num_nodes = trainer.config.num_nodes
+        if trainer.config.resources_per_node:
+            result.resources_per_node = trainer.config.resources_per_node
+        result.command = list(runtime.trainer.command)
+        result.args = trainer_spec.torchtune_args(trainer.config, initializer)
+        return result
 
     def _check_server_supports(self, request: Any) -> None:
         """Refuse options a v2.0/v2.1 Trainer would silently drop (read once per client)."""
@@ -335,11 +318,7 @@ class KubernetesBackend(RuntimeBackend):
             raise ValueError(
                 f"Expected status {wanted} must be a subset of {sorted(WAITABLE_STATUSES)}"
             )
-        if polling_interval <= 0 or polling_interval >= timeout:
-            raise ValueError(
-                "Polling interval must be a positive number strictly less than timeout, got "
-                f"polling_interval={polling_interval}, timeout={timeout}"
-            )
+        common_utils.validate_wait_for_job_status(polling_interval, timeout)
         # A watch on the TrainJob and its pods replaces upstream's polling; polling_interval is
         # still validated for compatibility but not needed.
         deadline = time.monotonic() + timeout
