@@ -51,8 +51,8 @@ except ImportError:  # run as a plain script
 import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-# CI clones the repository with shared/ beside it.
-TRAINER_MANIFESTS = REPO_ROOT.parent / "shared" / "kubeflow-trainer"
+# Vendored with provenance: tools/manifests/kubeflow-trainer/README.md.
+TRAINER_MANIFESTS = REPO_ROOT / "tools" / "manifests" / "kubeflow-trainer"
 BUILD_SCRIPT = REPO_ROOT / "tools" / "control-plane" / "build.sh"
 DEFAULT_STATE_DIR = REPO_ROOT / "build" / "cluster"
 
@@ -83,7 +83,7 @@ def crd_files(manifests: Path = TRAINER_MANIFESTS) -> list[Path]:
     files = sorted((manifests / "crds").glob("*.yaml")) + sorted((manifests / "jobset").glob("*.yaml"))
     if not files:
         raise ControlPlaneError(f"no CRD files under {manifests}/crds and {manifests}/jobset "
-                                "(shared/ must be checked out beside the repository)")
+                                "(the vendored manifests are missing from the checkout)")
     return files
 
 
