@@ -115,12 +115,16 @@ def test_kubernetes_only_options_reject_local_backend(option: Any) -> None:
 
 @pytest.mark.parametrize("option", KUBERNETES_ONLY, ids=lambda o: type(o).__name__)
 def test_kubernetes_backend_subclass_and_declared_class_accepted(option: Any) -> None:
-    option({}, None, SubclassedKubernetesBackend())
-
     class Impostor:  # like Mock(spec=KubernetesBackend): __class__ claims the real class
         __class__ = KubernetesBackend  # type: ignore[assignment]
 
-    option({}, None, Impostor())
+    expected: dict[str, Any] = {}
+    option(expected, None, K8S)
+    assert expected, "the option wrote nothing into the job spec"
+    for backend in (SubclassedKubernetesBackend(), Impostor()):
+        job_spec: dict[str, Any] = {}
+        option(job_spec, None, backend)
+        assert job_spec == expected, type(backend).__name__
 
 
 def test_name_works_with_every_backend() -> None:
