@@ -61,7 +61,10 @@ def make_jobs(kube: KubeAdmin, namespace: str, count: int) -> list[str]:
 def measure(python: str, env: dict[str, str], args: list[str]) -> dict:
     out = subprocess.run(
         [python, str(REPO / "bench" / "measure.py"), *args],
-        env=env, check=True, capture_output=True, text=True,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -86,8 +89,9 @@ def main() -> None:
     ours = measure(args.ours_python, ours_env, measure_args)
     upstream = measure(args.upstream_python, upstream_env, measure_args)
 
-    print(f"{args.jobs} TrainJobs x 2 pods, median of {args.repeats}, real kube-apiserver on "
-          "loopback")
+    print(
+        f"{args.jobs} TrainJobs x 2 pods, median of {args.repeats}, real kube-apiserver on loopback"
+    )
     print(f"{'measure':<16}{'upstream':>12}{'ours':>12}{'upstream/ours':>15}")
     for key in ("import_s", "client_s", "list_runtimes_s", "get_job_s", "list_jobs_s"):
         ratio = upstream[key] / ours[key] if ours[key] > 0 else float("inf")

@@ -50,13 +50,16 @@ void bind_errors(py::module_& m) {
       raise_python_error(e);
     }
   });
-  m.def("_raise_for_test", [](const std::string& code, const std::string& message) {
-    for (int i = 0; i <= static_cast<int>(ErrorCode::kInternal); ++i) {
-      auto c = static_cast<ErrorCode>(i);
-      if (code == error_code_name(c)) throw Error(c, message, {.field = "f", .hint = "h"});
-    }
-    throw Error(ErrorCode::kInternal, "unknown code " + code);
-  }, "Raise a core error of the given code; used by the error-mapping tests.");
+  m.def(
+      "_raise_for_test",
+      [](const std::string& code, const std::string& message) {
+        for (int i = 0; i <= static_cast<int>(ErrorCode::kInternal); ++i) {
+          auto c = static_cast<ErrorCode>(i);
+          if (code == error_code_name(c)) throw Error(c, message, {.field = "f", .hint = "h"});
+        }
+        throw Error(ErrorCode::kInternal, "unknown code " + code);
+      },
+      "Raise a core error of the given code; used by the error-mapping tests.");
 }
 
 }  // namespace kubeflow::bindings

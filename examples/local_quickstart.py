@@ -52,15 +52,15 @@ def train_logistic_regression(
     x_train, y_train, x_test, y_test = x[:split], y[:split], x[split:], y[split:]
     # This rank's shard: every world_size-th example.
     x_shard, y_shard = x_train[rank::world_size], y_train[rank::world_size]
-    print(f"rank {rank}/{world_size}: {len(x_shard)} training examples, {num_features} features",
-          flush=True)
+    print(
+        f"rank {rank}/{world_size}: {len(x_shard)} training examples, {num_features} features",
+        flush=True,
+    )
 
     def sigmoid(z: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
 
-    def metrics(
-        w: np.ndarray, b: float, xs: np.ndarray, ys: np.ndarray
-    ) -> tuple[float, float]:
+    def metrics(w: np.ndarray, b: float, xs: np.ndarray, ys: np.ndarray) -> tuple[float, float]:
         p = sigmoid(xs @ w + b)
         eps = 1e-12
         loss = float(-np.mean(ys * np.log(p + eps) + (1 - ys) * np.log(1 - p + eps)))
@@ -105,12 +105,19 @@ def train_logistic_regression(
     test_loss, test_acc = metrics(w, b, x_test, y_test)
     cosine = float(w @ true_w / (np.linalg.norm(w) * np.linalg.norm(true_w)))
     if rank == 0:
-        result = {"test_loss": test_loss, "test_accuracy": test_acc, "cosine_to_truth": cosine,
-                  "epochs": epochs, "world_size": world_size}
+        result = {
+            "test_loss": test_loss,
+            "test_accuracy": test_acc,
+            "cosine_to_truth": cosine,
+            "epochs": epochs,
+            "world_size": world_size,
+        }
         with open(os.path.join(sync_dir, "metrics.json"), "w") as out:
             json.dump(result, out)
-    print(f"rank {rank} done: test loss {test_loss:.4f}, test accuracy {test_acc:.4f}, "
-          f"cosine(w, w_true) {cosine:.4f}")
+    print(
+        f"rank {rank} done: test loss {test_loss:.4f}, test accuracy {test_acc:.4f}, "
+        f"cosine(w, w_true) {cosine:.4f}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -118,9 +125,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--nodes", type=int, default=2, help="emulated nodes (default 2)")
     parser.add_argument("--epochs", type=int, default=8)
-    parser.add_argument("--state-dir", default=None,
-                        help="job store (default: $KUBEFLOW_LOCAL_STATE_DIR or "
-                             "~/.kubeflow/trainer/local)")
+    parser.add_argument(
+        "--state-dir",
+        default=None,
+        help="job store (default: $KUBEFLOW_LOCAL_STATE_DIR or ~/.kubeflow/trainer/local)",
+    )
     args = parser.parse_args(argv)
 
     client = TrainerClient(LocalProcessBackendConfig(state_dir=args.state_dir))
@@ -143,15 +152,21 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         shutil.rmtree(sync_dir, ignore_errors=True)
 
-    print(f"\nTrainJob {job.name}: {job.status} in {elapsed:.1f}s, steps "
-          + ", ".join(f"{s.name}={s.status}" for s in job.steps))
-    print(f"final metrics: test loss {metrics['test_loss']:.4f}, "
-          f"test accuracy {metrics['test_accuracy']:.4f}, "
-          f"cosine(w, w_true) {metrics['cosine_to_truth']:.4f}")
+    print(
+        f"\nTrainJob {job.name}: {job.status} in {elapsed:.1f}s, steps "
+        + ", ".join(f"{s.name}={s.status}" for s in job.steps)
+    )
+    print(
+        f"final metrics: test loss {metrics['test_loss']:.4f}, "
+        f"test accuracy {metrics['test_accuracy']:.4f}, "
+        f"cosine(w, w_true) {metrics['cosine_to_truth']:.4f}"
+    )
     state_dir = client.backend.state_dir  # type: ignore[attr-defined]
     print(f"logs: {state_dir / 'jobs' / job.name / 'logs'} (one file per node)")
-    print("remove it with: TrainerClient(LocalProcessBackendConfig("
-          f"state_dir={str(state_dir)!r})).delete_job({job.name!r})")
+    print(
+        "remove it with: TrainerClient(LocalProcessBackendConfig("
+        f"state_dir={str(state_dir)!r})).delete_job({job.name!r})"
+    )
     return 0
 
 

@@ -19,8 +19,14 @@ import sys
 from kubeflow.trainer import CustomTrainer, LocalProcessBackendConfig, TrainerClient
 
 
-def train_ddp(epochs: int = 5, num_samples: int = 20000, num_features: int = 20,
-              batch_size: int = 64, learning_rate: float = 0.5, seed: int = 7) -> None:
+def train_ddp(
+    epochs: int = 5,
+    num_samples: int = 20000,
+    num_features: int = 20,
+    batch_size: int = 64,
+    learning_rate: float = 0.5,
+    seed: int = 7,
+) -> None:
     """Logistic regression as a one-layer torch model trained with DDP on this rank's shard."""
     import os
 
@@ -39,8 +45,11 @@ def train_ddp(epochs: int = 5, num_samples: int = 20000, num_features: int = 20,
     split = int(0.8 * num_samples)
     x_train, y_train, x_test, y_test = x[:split], y[:split], x[split:], y[split:]
     x_shard, y_shard = x_train[rank::world_size], y_train[rank::world_size]
-    print(f"rank {rank}/{world_size} (LOCAL_RANK {os.environ.get('LOCAL_RANK')}, node "
-          f"{os.environ.get('PET_NODE_RANK')}): {len(x_shard)} training examples", flush=True)
+    print(
+        f"rank {rank}/{world_size} (LOCAL_RANK {os.environ.get('LOCAL_RANK')}, node "
+        f"{os.environ.get('PET_NODE_RANK')}): {len(x_shard)} training examples",
+        flush=True,
+    )
 
     torch.manual_seed(seed)  # identical initial weights (DDP also broadcasts rank 0's)
     model = DistributedDataParallel(torch.nn.Linear(num_features, 1))
@@ -64,13 +73,17 @@ def train_ddp(epochs: int = 5, num_samples: int = 20000, num_features: int = 20,
             logits = model(x_test).squeeze(1)
             test_loss = loss_fn(logits, y_test).item()
             test_acc = ((logits > 0).float() == y_test).float().mean().item()
-        print(f"rank {rank} epoch {epoch}/{epochs}: test loss {test_loss:.4f} "
-              f"acc {test_acc:.4f}", flush=True)
+        print(
+            f"rank {rank} epoch {epoch}/{epochs}: test loss {test_loss:.4f} acc {test_acc:.4f}",
+            flush=True,
+        )
 
     weights = model.module.weight.detach().squeeze(0)
     cosine = torch.nn.functional.cosine_similarity(weights, true_w, dim=0).item()
-    print(f"rank {rank} done: test loss {test_loss:.4f}, test accuracy {test_acc:.4f}, "
-          f"cosine(w, w_true) {cosine:.4f}")
+    print(
+        f"rank {rank} done: test loss {test_loss:.4f}, test accuracy {test_acc:.4f}, "
+        f"cosine(w, w_true) {cosine:.4f}"
+    )
     dist.destroy_process_group()
 
 
@@ -84,24 +97,29 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if importlib.util.find_spec("torch") is None:
-        print("torch is not installed in this interpreter; this example needs it "
-              "(pip install torch). examples/local_quickstart.py runs without torch.")
+        print(
+            "torch is not installed in this interpreter; this example needs it "
+            "(pip install torch). examples/local_quickstart.py runs without torch."
+        )
         return 0
 
-    client = TrainerClient(LocalProcessBackendConfig(
-        state_dir=args.state_dir, processes_per_node=args.procs_per_node
-    ))
+    client = TrainerClient(
+        LocalProcessBackendConfig(state_dir=args.state_dir, processes_per_node=args.procs_per_node)
+    )
     name = client.train(
         runtime="torch-distributed",
-        trainer=CustomTrainer(func=train_ddp, func_args={"epochs": args.epochs},
-                              num_nodes=args.nodes),
+        trainer=CustomTrainer(
+            func=train_ddp, func_args={"epochs": args.epochs}, num_nodes=args.nodes
+        ),
     )
     print(f"TrainJob {name}: {args.nodes} node(s) x {args.procs_per_node} process(es); node-0:")
     for line in client.get_job_logs(name, follow=True):
         print(f"  [node-0] {line}")
     job = client.wait_for_job_status(name, timeout=900)  # raises with the logs if it failed
-    print(f"TrainJob {job.name}: {job.status}; "
-          + ", ".join(f"{s.name}={s.status}" for s in job.steps))
+    print(
+        f"TrainJob {job.name}: {job.status}; "
+        + ", ".join(f"{s.name}={s.status}" for s in job.steps)
+    )
     state_dir = client.backend.state_dir  # type: ignore[attr-defined]
     print(f"logs: {state_dir / 'jobs' / job.name / 'logs'}")
     return 0

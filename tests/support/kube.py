@@ -24,8 +24,9 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import yaml
 
@@ -92,8 +93,9 @@ class KubeAdmin:
     Errors raise :class:`KubeError`, whose ``status`` is the HTTP status code.
     """
 
-    def __init__(self, kubeconfig_path: str | os.PathLike, context: str | None = None,
-                 timeout: float = 30.0):
+    def __init__(
+        self, kubeconfig_path: str | os.PathLike, context: str | None = None, timeout: float = 30.0
+    ):
         self.kubeconfig_path = Path(kubeconfig_path)
         self.timeout = timeout
         config = _read_kubeconfig(self.kubeconfig_path)
@@ -131,9 +133,17 @@ class KubeAdmin:
 
     # ---- raw requests -------------------------------------------------------------------
 
-    def request(self, method: str, path: str, body: Any = None, *, query: dict | None = None,
-                content_type: str = "application/json", accept: str = "application/json",
-                raw: bool = False) -> Any:
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        query: dict | None = None,
+        content_type: str = "application/json",
+        accept: str = "application/json",
+        raw: bool = False,
+    ) -> Any:
         """Sends one request. Returns the decoded JSON body (or text/bytes for non-JSON
         answers, or bytes when ``raw``). Raises KubeError for non-2xx answers."""
         url = self.server + path
@@ -177,11 +187,13 @@ class KubeAdmin:
                 return None
             raise
 
-    def list(self, path: str, label_selector: str | None = None,
-             field_selector: str | None = None) -> list[dict]:
+    def list(
+        self, path: str, label_selector: str | None = None, field_selector: str | None = None
+    ) -> list[dict]:
         """Returns the ``items`` of a list path."""
-        answer = self.request("GET", path, query={"labelSelector": label_selector,
-                                                  "fieldSelector": field_selector})
+        answer = self.request(
+            "GET", path, query={"labelSelector": label_selector, "fieldSelector": field_selector}
+        )
         return answer.get("items") or []
 
     def create(self, path: str, body: dict, **query: Any) -> dict:
@@ -191,8 +203,15 @@ class KubeAdmin:
     def replace(self, path: str, body: dict) -> dict:
         return self.request("PUT", path, body)
 
-    def patch(self, path: str, body: Any, *, subresource: str | None = None,
-              patch_type: str = MERGE_PATCH, **query: Any) -> dict:
+    def patch(
+        self,
+        path: str,
+        body: Any,
+        *,
+        subresource: str | None = None,
+        patch_type: str = MERGE_PATCH,
+        **query: Any,
+    ) -> dict:
         """Patches an object (JSON merge patch by default). ``subresource="status"``
         patches ``<path>/status``, which is how tests play the missing controllers."""
         if subresource:
@@ -211,10 +230,14 @@ class KubeAdmin:
                 return None
             raise
 
-    def create_namespace(self, name: str, labels: dict | None = None,
-                         exist_ok: bool = False) -> dict:
-        body = {"apiVersion": "v1", "kind": "Namespace",
-                "metadata": {"name": name, "labels": labels or {}}}
+    def create_namespace(
+        self, name: str, labels: dict | None = None, exist_ok: bool = False
+    ) -> dict:
+        body = {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {"name": name, "labels": labels or {}},
+        }
         try:
             return self.create("/api/v1/namespaces", body)
         except KubeError as e:
@@ -222,8 +245,13 @@ class KubeAdmin:
                 return self.get(f"/api/v1/namespaces/{name}")
             raise
 
-    def wait_for(self, path: str, predicate: Callable[[dict], bool], timeout: float = 30.0,
-                 interval: float = 0.2) -> dict:
+    def wait_for(
+        self,
+        path: str,
+        predicate: Callable[[dict], bool],
+        timeout: float = 30.0,
+        interval: float = 0.2,
+    ) -> dict:
         """Polls GET ``path`` until ``predicate(object)`` is true; returns the object."""
         deadline = time.monotonic() + timeout
         last: Any = None
@@ -232,8 +260,9 @@ class KubeAdmin:
             if last is not None and predicate(last):
                 return last
             if time.monotonic() > deadline:
-                raise TimeoutError(f"{path}: condition not met within {timeout} s; last: "
-                                   f"{json.dumps(last)[:1000]}")
+                raise TimeoutError(
+                    f"{path}: condition not met within {timeout} s; last: {json.dumps(last)[:1000]}"
+                )
             time.sleep(interval)
 
     # ---- objects by kind ----------------------------------------------------------------
@@ -250,8 +279,11 @@ class KubeAdmin:
         api_version, kind = obj["apiVersion"], obj["kind"]
         meta = obj.get("metadata") or {}
         for attempt in range(2):
-            matches = [r for r in self._resources(api_version)
-                       if r.get("kind") == kind and "/" not in r["name"]]
+            matches = [
+                r
+                for r in self._resources(api_version)
+                if r.get("kind") == kind and "/" not in r["name"]
+            ]
             if matches:
                 break
             self._discovery.pop(api_version, None)  # freshly installed CRD: look again

@@ -10,7 +10,17 @@ go_version="$(go env GOVERSION)"
 cache_root="${KFT_CONTROL_PLANE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubeflow-sdk-cpp/control-plane}"
 bin_dir="$cache_root/k8s-${k8s_version}_etcd-${etcd_version}_${go_version}"
 
-if [[ -x "$bin_dir/kube-apiserver" && -x "$bin_dir/etcd" ]]; then
+have_binaries() { [[ -x "$bin_dir/kube-apiserver" && -x "$bin_dir/etcd" ]]; }
+if have_binaries; then
+  echo "$bin_dir"
+  exit 0
+fi
+# One build at a time per cache: a second caller (another checkout, a parallel test run) waits
+# for the first and then finds the binaries, instead of compiling the same packages again.
+mkdir -p "$(dirname "$cache_root")"
+exec 9>"$cache_root.lock"
+flock 9
+if have_binaries; then
   echo "$bin_dir"
   exit 0
 fi

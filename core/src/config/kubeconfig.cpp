@@ -26,8 +26,8 @@ std::string names_of(const std::map<std::string, NamedEntry>& entries) {
   return fmt::format("{}", fmt::join(names, ", "));
 }
 
-const NamedEntry& select_context(const LoadOptions& options,
-                                 const detail::MergedKubeconfig& merged, std::string& name) {
+const NamedEntry& select_context(const LoadOptions& options, const detail::MergedKubeconfig& merged,
+                                 std::string& name) {
   const bool explicit_context = options.context && !options.context->empty();
   name = explicit_context ? *options.context : merged.current_context;
   if (name.empty()) {
@@ -172,11 +172,11 @@ void apply_user(const NamedEntry& user, const std::string& name, ConnectionConfi
                     "directory"});
     }
   }
-  config.client_cert_pem = load_pem(user, path,
-                                    {"client-certificate-data", "client-certificate",
-                                     "client certificate", ErrorCode::kAuth});
-  config.client_key_pem = SecretString{load_pem(
-      user, path, {"client-key-data", "client-key", "client key", ErrorCode::kAuth})};
+  config.client_cert_pem = load_pem(
+      user, path,
+      {"client-certificate-data", "client-certificate", "client certificate", ErrorCode::kAuth});
+  config.client_key_pem = SecretString{
+      load_pem(user, path, {"client-key-data", "client-key", "client key", ErrorCode::kAuth})};
   if (config.client_cert_pem.empty() != config.client_key_pem.empty()) {
     const bool has_cert = !config.client_cert_pem.empty();
     const std::string field = path + (has_cert ? ".client-key" : ".client-certificate");
@@ -216,9 +216,8 @@ ConnectionConfig load_kubeconfig(const LoadOptions& options, const EnvLookup& en
 
   // A context without a user is valid: the requests are then anonymous.
   if (const std::string user_name = detail::scalar_field(at, "user"); !user_name.empty()) {
-    apply_user(
-        referenced(merged.users, "user", user_name, path + ".user", context, config.source),
-        user_name, config);
+    apply_user(referenced(merged.users, "user", user_name, path + ".user", context, config.source),
+               user_name, config);
   }
   return config;
 }

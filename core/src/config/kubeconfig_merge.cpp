@@ -66,9 +66,7 @@ Candidates find_candidates(const LoadOptions& options, const EnvLookup& env) {
             .hint = "Check the config_file passed to KubernetesBackendConfig"});
     case Origin::kKubeconfigEnv:
       fail(ErrorCode::kConfig, fmt::format("kubeconfig not found: {} (from KUBECONFIG)", list),
-           {.field = "KUBECONFIG",
-            .file = joined,
-            .hint = kLocateHint});
+           {.field = "KUBECONFIG", .file = joined, .hint = kLocateHint});
     case Origin::kDefault:
       break;
   }

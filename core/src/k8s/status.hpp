@@ -10,8 +10,8 @@ namespace kubeflow::k8s {
 
 /// What a request was about, so an error can say "create TrainJob ns/name".
 struct RequestContext {
-  std::string verb;       ///< "get", "list", "create", "delete", "patch", "watch", "logs"
-  std::string kind;       ///< e.g. "TrainJob", "Pod"
+  std::string verb;  ///< "get", "list", "create", "delete", "patch", "watch", "logs"
+  std::string kind;  ///< e.g. "TrainJob", "Pod"
   std::string ns;
   std::string name;
   std::string server;

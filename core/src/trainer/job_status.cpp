@@ -33,9 +33,8 @@ std::string completion_index(const nlohmann::json& metadata) {
 }
 
 bool all_digits(const std::string& s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) {
-    return std::isdigit(c) != 0;
-  });
+  return !s.empty() &&
+         std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
 }
 
 const nlohmann::json* find_container(const nlohmann::json& pod, const std::string& name) {
@@ -93,8 +92,8 @@ StepInfo step_for_pod(const nlohmann::json& pod, const std::string& role, const 
 }  // namespace
 
 std::string pod_selector(const std::string& name) {
-  const std::string roles = fmt::format("{} in (dataset-initializer,model-initializer,launcher,node)",
-                                        kReplicatedJobLabel);
+  const std::string roles = fmt::format(
+      "{} in (dataset-initializer,model-initializer,launcher,node)", kReplicatedJobLabel);
   if (name.empty()) return fmt::format("{},{}", kJobSetNameLabel, roles);
   return fmt::format("{}={},{}", kJobSetNameLabel, name, roles);
 }
@@ -125,7 +124,7 @@ TrainJobInfo job_from_objects(const nlohmann::json& trainjob,
     const std::string ta = string_member(member(*a, "metadata"), "creationTimestamp");
     const std::string tb = string_member(member(*b, "metadata"), "creationTimestamp");
     if (ta.empty() != tb.empty()) return !ta.empty();  // pods without a timestamp go last
-    return ta > tb;                                     // RFC 3339 UTC sorts as text
+    return ta > tb;                                    // RFC 3339 UTC sorts as text
   });
   std::set<std::string> seen;
   for (const auto* pod : sorted) {

@@ -13,9 +13,9 @@ namespace kubeflow::trainer {
 
 namespace {
 
-using nlohmann::json;
 using detail::fail_invalid;
 using detail::quote_text;
+using nlohmann::json;
 
 constexpr std::size_t kMaxNameLength = 63;
 constexpr std::size_t kMaxRuntimeNameLength = 253;
@@ -79,10 +79,10 @@ void check_name(const std::string& name) {
       "Use lowercase letters, digits and '-', starting with a letter, or omit the name to get a "
       "generated one";
   if (name.size() > kMaxNameLength) {
-    fail_invalid("metadata.name", what,
-                 fmt::format("it is {} characters long, the limit is {}", name.size(),
-                             kMaxNameLength),
-                 "Use a shorter name");
+    fail_invalid(
+        "metadata.name", what,
+        fmt::format("it is {} characters long, the limit is {}", name.size(), kMaxNameLength),
+        "Use a shorter name");
   }
   if (!is_rfc1035_label(name)) {
     fail_invalid("metadata.name", what,
@@ -148,8 +148,7 @@ void check_trainer(const TrainerSpec& trainer) {
                  "Pass an image reference, or leave image unset to use the runtime's image");
   }
   if (trainer.num_nodes && *trainer.num_nodes < 0) {
-    fail_invalid("spec.trainer.numNodes",
-                 fmt::format("invalid num_nodes {}", *trainer.num_nodes),
+    fail_invalid("spec.trainer.numNodes", fmt::format("invalid num_nodes {}", *trainer.num_nodes),
                  "the number of nodes must not be negative",
                  "Use 1 or more, or leave num_nodes unset to use the runtime's default");
   }
@@ -167,9 +166,8 @@ void check_initializer(const InitializerSpec& initializer, const std::string& pa
                  "Use e.g. \"hf://tatsu-lab/alpaca\" or \"s3://bucket/path\"");
   }
   check_env(initializer.env, path + ".env");
-  if (initializer.secret_ref &&
-      (initializer.secret_ref->size() > kMaxSecretNameLength ||
-       !is_dns_subdomain(*initializer.secret_ref))) {
+  if (initializer.secret_ref && (initializer.secret_ref->size() > kMaxSecretNameLength ||
+                                 !is_dns_subdomain(*initializer.secret_ref))) {
     fail_invalid(path + ".secretRef.name",
                  fmt::format("invalid Secret name {}", quote_text(*initializer.secret_ref)),
                  "must be a lowercase DNS subdomain of at most 253 characters",

@@ -15,9 +15,9 @@ namespace kubeflow::trainer {
 
 namespace {
 
-using nlohmann::json;
 using detail::fail_invalid;
 using detail::quote_text;
+using nlohmann::json;
 
 constexpr const char* kFrameworkLabel = "trainer.kubeflow.org/framework";
 constexpr const char* kAncestorLabel = "trainer.kubeflow.org/trainjob-ancestor-step";
@@ -145,10 +145,10 @@ bool container_devices(const json& limits, std::string& device, std::string& cou
     if (key.starts_with(kMigPrefix)) mig_keys.push_back(key);
   }
   if (mig_keys.size() > 1) {
-    fail_invalid(field, "cannot read the devices of a container",
-                 fmt::format("it requests more than one MIG profile ({}, {})", mig_keys[0],
-                             mig_keys[1]),
-                 "Request a single nvidia.com/mig-<profile> resource per container");
+    fail_invalid(
+        field, "cannot read the devices of a container",
+        fmt::format("it requests more than one MIG profile ({}, {})", mig_keys[0], mig_keys[1]),
+        "Request a single nvidia.com/mig-<profile> resource per container");
   }
   if (mig_keys.size() == 1) {
     device = mig_keys[0].substr(std::string_view("nvidia.com/").size());

@@ -43,8 +43,10 @@ nlohmann::json to_json(const YAML::Node& node) {
       for (const auto& item : node) array.push_back(to_json(item));
       return array;
     }
-    case YAML::NodeType::Scalar: return scalar_to_json(node);
-    default: return nullptr;
+    case YAML::NodeType::Scalar:
+      return scalar_to_json(node);
+    default:
+      return nullptr;
   }
 }
 

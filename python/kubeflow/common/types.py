@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 
 @dataclass
@@ -20,7 +20,7 @@ class KubernetesBackendConfig:
             set, no kubeconfig is read.
     """
 
-    namespace: Optional[str] = None
-    config_file: Optional[str] = None
-    context: Optional[str] = None
-    client_configuration: Optional[Any] = None
+    namespace: str | None = None
+    config_file: str | None = None
+    context: str | None = None
+    client_configuration: Any | None = None

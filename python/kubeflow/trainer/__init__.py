@@ -35,11 +35,12 @@ from kubeflow.trainer.types.types import (
 )
 
 __all__ = [
+    "DATASET_PATH",
+    "MODEL_PATH",
     "BuiltinTrainer",
     "ContainerBackendConfig",
     "CustomTrainer",
     "CustomTrainerContainer",
-    "DATASET_PATH",
     "DataCacheInitializer",
     "DataFormat",
     "DataType",
@@ -51,7 +52,6 @@ __all__ = [
     "LocalProcessBackendConfig",
     "LoraConfig",
     "Loss",
-    "MODEL_PATH",
     "Runtime",
     "RuntimeKind",
     "RuntimeTrainer",

@@ -25,7 +25,6 @@ using nlohmann::json;
 
 namespace {
 
-
 Failure failure_of(const JobRequest& request) {
   return failure_of_call([&] { validate_job_request(request); });
 }
@@ -66,9 +65,9 @@ TEST_CASE("job name: one letter then 11 hex digits, different every time", "[spe
 
 TEST_CASE("trainjob: case 6, no trainer gives only the runtime reference", "[spec]") {
   const JobRequest request = request_for("torch");
-  CHECK(build_trainjob(request) ==
-        body_with_spec(request,
-                       {{"runtimeRef", {{"name", "torch"}, {"kind", "TrainingRuntime"}}}}));
+  CHECK(
+      build_trainjob(request) ==
+      body_with_spec(request, {{"runtimeRef", {{"name", "torch"}, {"kind", "TrainingRuntime"}}}}));
 }
 
 TEST_CASE("trainjob: case 7, a named runtime", "[spec]") {

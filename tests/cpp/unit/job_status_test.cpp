@@ -11,11 +11,12 @@ using nlohmann::json;
 namespace {
 
 json trainjob(json conditions = json::array(), int num_nodes = 2) {
-  return {{"metadata", {{"name", "job"}, {"namespace", "ns"},
-                        {"creationTimestamp", "2025-06-01T10:30:00Z"}}},
-          {"spec", {{"runtimeRef", {{"name", "torch-distributed"}}},
-                    {"trainer", {{"numNodes", num_nodes}}}}},
-          {"status", {{"conditions", conditions}}}};
+  return {
+      {"metadata",
+       {{"name", "job"}, {"namespace", "ns"}, {"creationTimestamp", "2025-06-01T10:30:00Z"}}},
+      {"spec",
+       {{"runtimeRef", {{"name", "torch-distributed"}}}, {"trainer", {{"numNodes", num_nodes}}}}},
+      {"status", {{"conditions", conditions}}}};
 }
 
 json pod(const std::string& name, const std::string& role, int index, const std::string& phase,
@@ -23,11 +24,13 @@ json pod(const std::string& name, const std::string& role, int index, const std:
   return {{"metadata",
            {{"name", name},
             {"creationTimestamp", created},
-            {"labels", {{"jobset.sigs.k8s.io/jobset-name", "job"},
-                        {"jobset.sigs.k8s.io/replicatedjob-name", role},
-                        {"batch.kubernetes.io/job-completion-index", std::to_string(index)}}}}},
-          {"spec", {{"containers", json::array({{{"name", role == "launcher" ? "node" : role},
-                                                 {"resources", {{"limits", limits}}}}})}}},
+            {"labels",
+             {{"jobset.sigs.k8s.io/jobset-name", "job"},
+              {"jobset.sigs.k8s.io/replicatedjob-name", role},
+              {"batch.kubernetes.io/job-completion-index", std::to_string(index)}}}}},
+          {"spec",
+           {{"containers", json::array({{{"name", role == "launcher" ? "node" : role},
+                                         {"resources", {{"limits", limits}}}}})}}},
           {"status", {{"phase", phase}}}};
 }
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <catch2/catch.hpp>
 #include <stdlib.h>
+#include <catch2/catch.hpp>
 
 #include <filesystem>
 #include <fstream>
@@ -86,8 +86,8 @@ Error file_error(const std::string& file, std::optional<std::string> context = {
 // A kubeconfig whose single context "ctx" uses cluster "c" and user "u" with the given bodies.
 std::string one_context(const std::string& cluster_body, const std::string& user_body) {
   return "current-context: ctx\n"
-         "clusters:\n- name: c\n  cluster:\n" + cluster_body +
-         "users:\n- name: u\n  user:\n" + user_body +
+         "clusters:\n- name: c\n  cluster:\n" +
+         cluster_body + "users:\n- name: u\n  user:\n" + user_body +
          "contexts:\n- name: ctx\n  context:\n    cluster: c\n    user: u\n";
 }
 
@@ -187,8 +187,9 @@ TEST_CASE("kubeconfig: relative paths resolve against the file's directory", "[c
 TEST_CASE("kubeconfig: tokenFile overrides an inline token, as in client-go", "[config]") {
   TempDir dir;
   dir.write("tok", "from-file");
-  const auto c = load_file(dir.write("config", one_context(kServer, "    token: inline\n"
-                                                                   "    tokenFile: tok\n")));
+  const auto c = load_file(dir.write("config", one_context(kServer,
+                                                           "    token: inline\n"
+                                                           "    tokenFile: tok\n")));
   CHECK(c.token.empty());
   CHECK(c.token_file == dir.path("tok"));
 }
@@ -361,17 +362,19 @@ TEST_CASE("kubeconfig: a context must reference defined entries", "[config]") {
     CHECK(file_error(file).details().field == "contexts[dev].context.cluster");
   }
   SECTION("missing user") {
-    const auto file = dir.write("c", "current-context: dev\ncontexts:\n- name: dev\n  context:\n"
-                                     "    cluster: c\n    user: ghost\nclusters:\n- name: c\n"
-                                     "  cluster:\n" + kServer);
+    const auto file = dir.write("c",
+                                "current-context: dev\ncontexts:\n- name: dev\n  context:\n"
+                                "    cluster: c\n    user: ghost\nclusters:\n- name: c\n"
+                                "  cluster:\n" +
+                                    kServer);
     const Error e = file_error(file);
     CHECK_THAT(e.what(), Catch::Contains("contexts[dev].context.user names user \"ghost\""));
     CHECK_THAT(e.what(), Catch::Contains("available users: (none)"));
     CHECK(e.details().field == "contexts[dev].context.user");
   }
   SECTION("missing server") {
-    const Error e = file_error(dir.write("c", one_context("    insecure-skip-tls-verify: true\n",
-                                                          "    token: t\n")));
+    const Error e = file_error(
+        dir.write("c", one_context("    insecure-skip-tls-verify: true\n", "    token: t\n")));
     CHECK_THAT(e.what(), Catch::Contains("clusters[c].cluster.server is missing"));
     CHECK(e.details().field == "clusters[c].cluster.server");
   }
@@ -387,8 +390,7 @@ TEST_CASE("kubeconfig: unreadable referenced files name the file and the field",
     const std::string cert = dir.path("sub/missing.crt");
     CHECK(e.code() == ErrorCode::kAuth);
     CHECK(std::string(e.what()) == "cannot read client certificate " + cert +
-                                       " (users[u].user.client-certificate in kubeconfig " +
-                                       file +
+                                       " (users[u].user.client-certificate in kubeconfig " + file +
                                        "): No such file or directory. Fix the path; a relative "
                                        "path is resolved against the kubeconfig's directory");
     CHECK(e.details().field == "users[u].user.client-certificate");
@@ -396,9 +398,9 @@ TEST_CASE("kubeconfig: unreadable referenced files name the file and the field",
   }
   SECTION("client key") {
     dir.write("c.crt", "cert");
-    const auto file =
-        dir.write("config", one_context(kServer, "    client-certificate: c.crt\n"
-                                                 "    client-key: /nonexistent/k.key\n"));
+    const auto file = dir.write("config", one_context(kServer,
+                                                      "    client-certificate: c.crt\n"
+                                                      "    client-key: /nonexistent/k.key\n"));
     const Error e = file_error(file);
     CHECK(e.code() == ErrorCode::kAuth);
     CHECK(e.details().field == "users[u].user.client-key");
@@ -409,9 +411,9 @@ TEST_CASE("kubeconfig: unreadable referenced files name the file and the field",
         "config", one_context(kServer + "    certificate-authority: ca.pem\n", "    token: t\n"));
     const Error e = file_error(file);
     CHECK(e.code() == ErrorCode::kConfig);
-    CHECK_THAT(e.what(), Catch::StartsWith("cannot read certificate authority " +
-                                           dir.path("ca.pem") +
-                                           " (clusters[c].cluster.certificate-authority"));
+    CHECK_THAT(e.what(),
+               Catch::StartsWith("cannot read certificate authority " + dir.path("ca.pem") +
+                                 " (clusters[c].cluster.certificate-authority"));
     CHECK(e.details().field == "clusters[c].cluster.certificate-authority");
   }
   SECTION("token file") {
@@ -475,8 +477,9 @@ TEST_CASE("kubeconfig: exec and auth-provider users are not supported yet", "[co
   TempDir dir;
   SECTION("exec") {
     const auto file = dir.write(
-        "config", one_context(kServer, "    exec:\n      apiVersion: "
-                                       "client.authentication.k8s.io/v1\n      command: gcloud\n"));
+        "config", one_context(kServer,
+                              "    exec:\n      apiVersion: "
+                              "client.authentication.k8s.io/v1\n      command: gcloud\n"));
     const Error e = file_error(file);
     CHECK(e.code() == ErrorCode::kAuth);
     CHECK_THAT(e.what(), Catch::StartsWith("kubeconfig " + file +
@@ -506,8 +509,8 @@ TEST_CASE("kubeconfig: no secret appears in any error message", "[config]") {
       {"exec next to a token", kServer, "    token: " + secret + "\n    exec: {command: x}\n"},
       {"token next to a missing cert", kServer,
        "    token: " + secret + "\n    client-certificate: nope.crt\n    client-key: k\n"},
-      {"bad flag next to a token",
-       kServer + "    insecure-skip-tls-verify: '" + secret + "'\n", "    token: " + secret + "\n"},
+      {"bad flag next to a token", kServer + "    insecure-skip-tls-verify: '" + secret + "'\n",
+       "    token: " + secret + "\n"},
       {"YAML error on the token line", kServer, "    token: " + secret + "\n   : [\n"},
   }));
   TempDir dir;

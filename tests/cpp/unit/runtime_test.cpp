@@ -22,7 +22,6 @@ using nlohmann::json;
 
 namespace {
 
-
 template <typename F>
 Failure failure_of(F&& call) {
   return failure_of_call(std::forward<F>(call));
@@ -145,9 +144,9 @@ TEST_CASE("runtime: launcher selection", "[runtime]") {
     CHECK(parse_runtime(runtime).launcher == Launcher::kMpirun);
   }
   SECTION("plain policies run python") {
-    policy = GENERATE(json::parse(R"({})"), json::parse(R"({"jax": {}})"),
-                      json::parse(R"({"xgboost": {}, "numNodes": 3})"),
-                      json::parse(R"({"mpi": null})"));
+    policy =
+        GENERATE(json::parse(R"({})"), json::parse(R"({"jax": {}})"),
+                 json::parse(R"({"xgboost": {}, "numNodes": 3})"), json::parse(R"({"mpi": null})"));
     CHECK(parse_runtime(runtime).launcher == Launcher::kPython);
   }
 }
@@ -249,15 +248,16 @@ TEST_CASE("devices: case 29 and the other device kinds", "[runtime]") {
   struct Case {
     std::string limits, device, count;
   };
-  const auto c = GENERATE(Case{R"({"nvidia.com/mig-1g.5gb": 2})", "mig-1g.5gb", "2"},
-                          Case{R"({"huawei.com/Ascend910": 2})", "npu", "2"},
-                          Case{R"({"nvidia.com/gpu": "1", "memory": "4Gi"})", "gpu", "1"},
-                          Case{R"({"google.com/tpu": "4"})", "tpu", "4"},
-                          Case{R"({"cpu": "500m"})", "cpu", "500m"},
-                          Case{R"({"cpu": 1.5})", "cpu", "1.5"},
-                          Case{R"({"cpu": "2", "nvidia.com/gpu": "1"})", "gpu", "1"},
-                          Case{R"({"nvidia.com/gpu": 1, "nvidia.com/mig-1g.5gb": 1,
-                                   "nvidia.com/mig-2g.10gb": 1})", "gpu", "1"});
+  const auto c =
+      GENERATE(Case{R"({"nvidia.com/mig-1g.5gb": 2})", "mig-1g.5gb", "2"},
+               Case{R"({"huawei.com/Ascend910": 2})", "npu", "2"},
+               Case{R"({"nvidia.com/gpu": "1", "memory": "4Gi"})", "gpu", "1"},
+               Case{R"({"google.com/tpu": "4"})", "tpu", "4"},
+               Case{R"({"cpu": "500m"})", "cpu", "500m"}, Case{R"({"cpu": 1.5})", "cpu", "1.5"},
+               Case{R"({"cpu": "2", "nvidia.com/gpu": "1"})", "gpu", "1"},
+               Case{R"({"nvidia.com/gpu": 1, "nvidia.com/mig-1g.5gb": 1,
+                                   "nvidia.com/mig-2g.10gb": 1})",
+                    "gpu", "1"});
   CAPTURE(c.limits);
   std::string device = "Unknown";
   std::string count = "Unknown";

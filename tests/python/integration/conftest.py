@@ -16,8 +16,8 @@ import os
 import re
 import secrets
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import time
 from datetime import datetime, timezone
-from typing import Any, Optional
+from typing import Any
 
 import yaml
 
@@ -22,16 +22,24 @@ JOBSET_NAME = "jobset.sigs.k8s.io/jobset-name"
 REPLICATED_JOB = "jobset.sigs.k8s.io/replicatedjob-name"
 COMPLETION_INDEX = "batch.kubernetes.io/job-completion-index"
 SHIPPED_RUNTIMES = {
-    "deepspeed-distributed", "jax-distributed", "mlx-distributed", "torch-distributed",
-    "torchtune-llama3.2-1b", "torchtune-llama3.2-3b", "torchtune-qwen2.5-1.5b",
+    "deepspeed-distributed",
+    "jax-distributed",
+    "mlx-distributed",
+    "torch-distributed",
+    "torchtune-llama3.2-1b",
+    "torchtune-llama3.2-3b",
+    "torchtune-qwen2.5-1.5b",
     "xgboost-distributed",
 }
 
 
-def client(cluster: Any, namespace: str, kubeconfig: Optional[str] = None) -> TrainerClient:
+def client(cluster: Any, namespace: str, kubeconfig: str | None = None) -> TrainerClient:
     """A TrainerClient on the Kubernetes backend, bound to ``namespace``."""
-    return TrainerClient(KubernetesBackendConfig(
-        config_file=kubeconfig or cluster.admin_kubeconfig, namespace=namespace))
+    return TrainerClient(
+        KubernetesBackendConfig(
+            config_file=kubeconfig or cluster.admin_kubeconfig, namespace=namespace
+        )
+    )
 
 
 def trainjobs_path(namespace: str, name: str = "") -> str:
@@ -48,21 +56,40 @@ def trainjob_names(cluster: Any, namespace: str) -> list[str]:
     return sorted(i["metadata"]["name"] for i in cluster.kube.list(trainjobs_path(namespace)))
 
 
-def create_trainjob(cluster: Any, namespace: str, name: str, runtime: str = "torch-distributed",
-                    kind: str = "ClusterTrainingRuntime", num_nodes: Optional[int] = None) -> dict:
+def create_trainjob(
+    cluster: Any,
+    namespace: str,
+    name: str,
+    runtime: str = "torch-distributed",
+    kind: str = "ClusterTrainingRuntime",
+    num_nodes: int | None = None,
+) -> dict:
     """Creates a TrainJob directly through the API (as kubectl would)."""
     spec: dict[str, Any] = {"runtimeRef": {"name": runtime, "kind": kind}}
     if num_nodes is not None:
         spec["trainer"] = {"numNodes": num_nodes}
-    body = {"apiVersion": "trainer.kubeflow.org/v1alpha1", "kind": "TrainJob",
-            "metadata": {"name": name}, "spec": spec}
+    body = {
+        "apiVersion": "trainer.kubeflow.org/v1alpha1",
+        "kind": "TrainJob",
+        "metadata": {"name": name},
+        "spec": spec,
+    }
     return cluster.kube.create(trainjobs_path(namespace), body)
 
 
-def create_pod(cluster: Any, namespace: str, job: str, role: str, index: int = 0, *,
-               name: Optional[str] = None, phase: Optional[str] = None,
-               limits: Optional[dict] = None, env: Optional[list] = None,
-               container: Optional[str] = None) -> dict:
+def create_pod(
+    cluster: Any,
+    namespace: str,
+    job: str,
+    role: str,
+    index: int = 0,
+    *,
+    name: str | None = None,
+    phase: str | None = None,
+    limits: dict | None = None,
+    env: list | None = None,
+    container: str | None = None,
+) -> dict:
     """A pod as JobSet would create it for replicated job ``role`` of TrainJob ``job``.
 
     The container is named like upstream's runtimes: ``node`` for node and launcher pods, the
@@ -72,15 +99,20 @@ def create_pod(cluster: Any, namespace: str, job: str, role: str, index: int = 0
     labels = {JOBSET_NAME: job, REPLICATED_JOB: role}
     if role in ("node", "launcher"):
         labels[COMPLETION_INDEX] = str(index)
-    main: dict[str, Any] = {"name": container or (role if "initializer" in role else "node"),
-                            "image": "example.com/trainer:test"}
+    main: dict[str, Any] = {
+        "name": container or (role if "initializer" in role else "node"),
+        "image": "example.com/trainer:test",
+    }
     if limits:
         main["resources"] = {"limits": limits, "requests": limits}
     if env:
         main["env"] = env
-    pod = {"apiVersion": "v1", "kind": "Pod",
-           "metadata": {"name": name, "labels": labels},
-           "spec": {"containers": [main], "terminationGracePeriodSeconds": 0}}
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "labels": labels},
+        "spec": {"containers": [main], "terminationGracePeriodSeconds": 0},
+    }
     created = cluster.kube.create(f"/api/v1/namespaces/{namespace}/pods", pod)
     if phase:
         created = set_pod_phase(cluster, namespace, name, phase)
@@ -88,36 +120,56 @@ def create_pod(cluster: Any, namespace: str, job: str, role: str, index: int = 0
 
 
 def set_pod_phase(cluster: Any, namespace: str, pod: str, phase: str) -> dict:
-    return cluster.kube.patch_status(f"/api/v1/namespaces/{namespace}/pods/{pod}",
-                                     {"phase": phase})
+    return cluster.kube.patch_status(f"/api/v1/namespaces/{namespace}/pods/{pod}", {"phase": phase})
 
 
 def condition(type_: str, status: str = "True", reason: str = "", message: str = "") -> dict:
-    return {"type": type_, "status": status, "reason": reason or type_,
-            "message": message or f"{type_} is {status}",
-            "lastTransitionTime": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    return {
+        "type": type_,
+        "status": status,
+        "reason": reason or type_,
+        "message": message or f"{type_} is {status}",
+        "lastTransitionTime": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
 
 
 def set_conditions(cluster: Any, namespace: str, job: str, *conditions: dict) -> dict:
     """Replaces the TrainJob's status conditions, as the Trainer controller would."""
-    return cluster.kube.patch_status(trainjobs_path(namespace, job),
-                                     {"conditions": list(conditions)})
+    return cluster.kube.patch_status(
+        trainjobs_path(namespace, job), {"conditions": list(conditions)}
+    )
 
 
-def create_event(cluster: Any, namespace: str, kind: str, name: str, reason: str, message: str,
-                 first_timestamp: Optional[str] = None, event_time: Optional[str] = None,
-                 event_name: Optional[str] = None) -> dict:
+def create_event(
+    cluster: Any,
+    namespace: str,
+    kind: str,
+    name: str,
+    reason: str,
+    message: str,
+    first_timestamp: str | None = None,
+    event_time: str | None = None,
+    event_name: str | None = None,
+) -> dict:
     """A core/v1 Event about ``kind``/``name``; events.k8s.io style when only ``event_time``."""
     body: dict[str, Any] = {
-        "apiVersion": "v1", "kind": "Event",
+        "apiVersion": "v1",
+        "kind": "Event",
         "metadata": {"name": event_name or f"{name}.{reason.lower()}.{time.monotonic_ns()}"},
         "involvedObject": {"kind": kind, "name": name, "namespace": namespace},
-        "reason": reason, "message": message, "type": "Normal"}
+        "reason": reason,
+        "message": message,
+        "type": "Normal",
+    }
     if first_timestamp:
         body["firstTimestamp"] = body["lastTimestamp"] = first_timestamp
     if event_time:
-        body.update(eventTime=event_time, reportingComponent="test-controller",
-                    reportingInstance="test", action="Test")
+        body.update(
+            eventTime=event_time,
+            reportingComponent="test-controller",
+            reportingInstance="test",
+            action="Test",
+        )
     return cluster.kube.create(f"/api/v1/namespaces/{namespace}/events", body)
 
 
@@ -125,10 +177,17 @@ def cluster_runtime(cluster: Any, name: str) -> dict:
     return cluster.kube.get(f"{TRAINER_API}/clustertrainingruntimes/{name}")
 
 
-def create_training_runtime(cluster: Any, namespace: str, name: str, *, like: str,
-                            image: Optional[str] = None, num_nodes: Optional[int] = None,
-                            limits: Optional[dict] = None,
-                            framework: Optional[str] = "<same>") -> dict:
+def create_training_runtime(
+    cluster: Any,
+    namespace: str,
+    name: str,
+    *,
+    like: str,
+    image: str | None = None,
+    num_nodes: int | None = None,
+    limits: dict | None = None,
+    framework: str | None = "<same>",
+) -> dict:
     """A namespaced TrainingRuntime copied from the shipped ClusterTrainingRuntime ``like``."""
     source = cluster_runtime(cluster, like)
     spec = copy.deepcopy(source["spec"])
@@ -146,19 +205,28 @@ def create_training_runtime(cluster: Any, namespace: str, name: str, *, like: st
                     c["image"] = image
                 if limits:
                     c["resources"] = {"limits": limits}
-    body = {"apiVersion": "trainer.kubeflow.org/v1alpha1", "kind": "TrainingRuntime",
-            "metadata": {"name": name, "labels": labels}, "spec": spec}
+    body = {
+        "apiVersion": "trainer.kubeflow.org/v1alpha1",
+        "kind": "TrainingRuntime",
+        "metadata": {"name": name, "labels": labels},
+        "spec": spec,
+    }
     return cluster.kube.create(f"{TRAINER_API}/namespaces/{namespace}/trainingruntimes", body)
 
 
 def create_runtime_snapshot(cluster: Any, namespace: str, job: str, runtime: dict) -> dict:
     """The ``<job>-runtime-snapshot`` ConfigMap Trainer 2.3 writes on first reconcile."""
     snapshot = {k: runtime[k] for k in ("apiVersion", "kind", "spec")}
-    snapshot["metadata"] = {"name": runtime["metadata"]["name"],
-                            "labels": runtime["metadata"].get("labels") or {}}
-    body = {"apiVersion": "v1", "kind": "ConfigMap",
-            "metadata": {"name": f"{job}-runtime-snapshot"},
-            "data": {"runtime": yaml.safe_dump(snapshot)}}
+    snapshot["metadata"] = {
+        "name": runtime["metadata"]["name"],
+        "labels": runtime["metadata"].get("labels") or {},
+    }
+    body = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": f"{job}-runtime-snapshot"},
+        "data": {"runtime": yaml.safe_dump(snapshot)},
+    }
     return cluster.kube.create(f"/api/v1/namespaces/{namespace}/configmaps", body)
 
 

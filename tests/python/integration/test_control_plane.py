@@ -6,14 +6,25 @@ import secrets
 
 import pytest
 
-from tests.support.control_plane import (LIMITED_NAMESPACE, TRAINER_VERSION, _decode_address,
-                                         is_loopback, listening_sockets, shipped_runtimes)
+from tests.support.control_plane import (
+    LIMITED_NAMESPACE,
+    TRAINER_VERSION,
+    _decode_address,
+    is_loopback,
+    listening_sockets,
+    shipped_runtimes,
+)
 from tests.support.kube import KubeAdmin, KubeError
 
 TRAINER_API = "/apis/trainer.kubeflow.org/v1alpha1"
 SHIPPED_RUNTIMES = {
-    "deepspeed-distributed", "jax-distributed", "mlx-distributed", "torch-distributed",
-    "torchtune-llama3.2-1b", "torchtune-llama3.2-3b", "torchtune-qwen2.5-1.5b",
+    "deepspeed-distributed",
+    "jax-distributed",
+    "mlx-distributed",
+    "torch-distributed",
+    "torchtune-llama3.2-1b",
+    "torchtune-llama3.2-3b",
+    "torchtune-qwen2.5-1.5b",
     "xgboost-distributed",
 }
 
@@ -48,8 +59,12 @@ def test_server_version_is_1_36_4(cluster):
 
 
 def test_crds_are_established_and_trainer_public_configmap_exists(cluster):
-    for name in ("trainjobs.trainer.kubeflow.org", "trainingruntimes.trainer.kubeflow.org",
-                 "clustertrainingruntimes.trainer.kubeflow.org", "jobsets.jobset.x-k8s.io"):
+    for name in (
+        "trainjobs.trainer.kubeflow.org",
+        "trainingruntimes.trainer.kubeflow.org",
+        "clustertrainingruntimes.trainer.kubeflow.org",
+        "jobsets.jobset.x-k8s.io",
+    ):
         crd = cluster.kube.get(f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{name}")
         conditions = {c["type"]: c["status"] for c in crd["status"]["conditions"]}
         assert conditions.get("Established") == "True", name
@@ -71,8 +86,9 @@ def test_limited_user_can_list_but_not_create_or_delete_trainjobs(cluster):
     collection = f"{TRAINER_API}/namespaces/limited/trainjobs"
     assert isinstance(limited.list(collection), list)
     assert isinstance(limited.list("/api/v1/namespaces/limited/pods"), list)
-    assert {i["metadata"]["name"] for i in limited.list(f"{TRAINER_API}/clustertrainingruntimes")} \
-        == SHIPPED_RUNTIMES
+    assert {
+        i["metadata"]["name"] for i in limited.list(f"{TRAINER_API}/clustertrainingruntimes")
+    } == SHIPPED_RUNTIMES
 
     with pytest.raises(KubeError) as denied:
         limited.create(collection, _trainjob("limited-create"))
@@ -108,8 +124,12 @@ def test_upper_case_trainjob_name_is_rejected_with_422(cluster, namespace):
 
 def test_pod_status_can_be_patched_by_tests(cluster, namespace):
     kube = cluster.kube
-    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p0"},
-           "spec": {"containers": [{"name": "c", "image": "busybox"}]}}
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "p0"},
+        "spec": {"containers": [{"name": "c", "image": "busybox"}]},
+    }
     kube.create(f"/api/v1/namespaces/{namespace}/pods", pod)
     path = f"/api/v1/namespaces/{namespace}/pods/p0"
     assert kube.get(path)["status"]["phase"] == "Pending"

@@ -9,8 +9,15 @@ import pytest
 import yaml
 
 from kubeflow.trainer import CustomTrainerContainer
-from kubeflow.trainer.errors import (AlreadyExistsError, ApiError, ForbiddenError, InvalidError,
-                                     NotFoundError, TransportError, ValidationError)
+from kubeflow.trainer.errors import (
+    AlreadyExistsError,
+    ApiError,
+    ForbiddenError,
+    InvalidError,
+    NotFoundError,
+    TransportError,
+    ValidationError,
+)
 from kubeflow.trainer.options import Labels, Name
 from tests.python.integration.k8s_sim import client, trainjob_names
 
@@ -20,13 +27,21 @@ def _set_deadline_zero(job_spec, trainer, backend):
     job_spec.setdefault("spec", {})["activeDeadlineSeconds"] = 0
 
 
-@pytest.mark.parametrize("options,field", [
-    ([Name("Bad-Name")], "metadata.name"),
-    ([Name("a" * 64)], "metadata.name"),
-    ([Name("ok-name"), _set_deadline_zero], "spec.activeDeadlineSeconds"),
-    ([Labels({"team": "ml"}), lambda spec, trainer, backend: spec["metadata"].update(
-        labels={"n": 1})], 'metadata.labels["n"]'),
-])
+@pytest.mark.parametrize(
+    "options,field",
+    [
+        ([Name("Bad-Name")], "metadata.name"),
+        ([Name("a" * 64)], "metadata.name"),
+        ([Name("ok-name"), _set_deadline_zero], "spec.activeDeadlineSeconds"),
+        (
+            [
+                Labels({"team": "ml"}),
+                lambda spec, trainer, backend: spec["metadata"].update(labels={"n": 1}),
+            ],
+            'metadata.labels["n"]',
+        ),
+    ],
+)
 def test_local_checks_fail_before_any_request(cluster, namespace, options, field):
     c = client(cluster, namespace)
     with pytest.raises(ValidationError) as raised:
@@ -69,8 +84,10 @@ def test_too_long_image_is_rejected_by_the_crd_schema(cluster, namespace):
         c.train(trainer=CustomTrainerContainer(image="example.com/" + "x" * 500))
     error = raised.value
     assert error.status == 422
-    assert any(cause.field == "spec.trainer.image" and "Too long" in cause.message
-               for cause in error.causes)
+    assert any(
+        cause.field == "spec.trainer.image" and "Too long" in cause.message
+        for cause in error.causes
+    )
     assert "spec.trainer.image: Too long" in str(error)
     assert trainjob_names(cluster, namespace) == []
 

@@ -13,18 +13,29 @@ from kubeflow.trainer.constants import constants
 from kubeflow.trainer.errors import NotFoundError
 from kubeflow.trainer.options import Name
 from kubeflow.trainer.types.types import Step, TrainJob
-from tests.python.integration.k8s_sim import (client, condition, create_pod,
-                                              create_runtime_snapshot, create_trainjob,
-                                              create_training_runtime, get_trainjob, parse_time,
-                                              set_conditions, set_pod_phase, trainjob_names,
-                                              trainjobs_path, wait_for_next_second)
+from tests.python.integration.k8s_sim import (
+    client,
+    condition,
+    create_pod,
+    create_runtime_snapshot,
+    create_training_runtime,
+    create_trainjob,
+    get_trainjob,
+    parse_time,
+    set_conditions,
+    set_pod_phase,
+    trainjob_names,
+    trainjobs_path,
+    wait_for_next_second,
+)
 
 GPU = {"nvidia.com/gpu": 1}
 
 
 def _two_node_job(c, name: str) -> str:
-    return c.train(trainer=CustomTrainerContainer(image="example.com/img", num_nodes=2),
-                   options=[Name(name)])
+    return c.train(
+        trainer=CustomTrainerContainer(image="example.com/img", num_nodes=2), options=[Name(name)]
+    )
 
 
 def test_list_jobs_returns_every_job_and_filters_by_runtime_name(cluster, namespace):
@@ -54,19 +65,37 @@ def test_list_jobs_returns_every_job_and_filters_by_runtime_name(cluster, namesp
 def test_get_job_case_19_steps_devices_and_status(cluster, namespace):
     c = client(cluster, namespace)
     name = _two_node_job(c, "basic-job")
-    create_pod(cluster, namespace, name, "dataset-initializer", name="dataset-initializer-pod",
-               phase="Running")
-    create_pod(cluster, namespace, name, "model-initializer", name="model-initializer-pod",
-               phase="Running")
-    create_pod(cluster, namespace, name, "node", 0, name="node-0-pod", phase="Running",
-               limits=GPU)
-    create_pod(cluster, namespace, name, "node", 1, name="node-1-pod", phase="Running",
-               limits=GPU, env=[{"name": "PET_NPROC_PER_NODE", "value": "4"}])
+    create_pod(
+        cluster,
+        namespace,
+        name,
+        "dataset-initializer",
+        name="dataset-initializer-pod",
+        phase="Running",
+    )
+    create_pod(
+        cluster, namespace, name, "model-initializer", name="model-initializer-pod", phase="Running"
+    )
+    create_pod(cluster, namespace, name, "node", 0, name="node-0-pod", phase="Running", limits=GPU)
+    create_pod(
+        cluster,
+        namespace,
+        name,
+        "node",
+        1,
+        name="node-1-pod",
+        phase="Running",
+        limits=GPU,
+        env=[{"name": "PET_NPROC_PER_NODE", "value": "4"}],
+    )
     # A pod of another job and an unlabelled pod are not steps.
     create_pod(cluster, namespace, "other-job", "node", 0, name="other-pod", phase="Running")
-    set_conditions(cluster, namespace, name,
-                   condition("Complete", reason="AllJobsCompleted",
-                             message="jobset completed successfully"))
+    set_conditions(
+        cluster,
+        namespace,
+        name,
+        condition("Complete", reason="AllJobsCompleted", message="jobset completed successfully"),
+    )
 
     job = c.get_job(name)
     assert job.name == "basic-job"
@@ -89,16 +118,21 @@ def test_get_job_case_19_steps_devices_and_status(cluster, namespace):
 def test_get_job_case_20_restarted_pods_replace_their_predecessors(cluster, namespace):
     c = client(cluster, namespace)
     name = _two_node_job(c, "restarted-job")
-    for role, index, pod in [("dataset-initializer", 0, "dataset-initializer-pod"),
-                             ("model-initializer", 0, "model-initializer-pod"),
-                             ("node", 0, "node-0-pod"), ("node", 1, "node-1-pod")]:
+    for role, index, pod in [
+        ("dataset-initializer", 0, "dataset-initializer-pod"),
+        ("model-initializer", 0, "model-initializer-pod"),
+        ("node", 0, "node-0-pod"),
+        ("node", 1, "node-1-pod"),
+    ]:
         create_pod(cluster, namespace, name, role, index, name=pod, phase="Running")
     wait_for_next_second()  # creationTimestamp has 1 s resolution
-    for role, index, pod in [("dataset-initializer", 0, "dataset-initializer-pod"),
-                             ("model-initializer", 0, "model-initializer-pod"),
-                             ("node", 0, "node-0-pod"), ("node", 1, "node-1-pod")]:
-        create_pod(cluster, namespace, name, role, index, name=f"{pod}-restarted",
-                   phase="Pending")
+    for role, index, pod in [
+        ("dataset-initializer", 0, "dataset-initializer-pod"),
+        ("model-initializer", 0, "model-initializer-pod"),
+        ("node", 0, "node-0-pod"),
+        ("node", 1, "node-1-pod"),
+    ]:
+        create_pod(cluster, namespace, name, role, index, name=f"{pod}-restarted", phase="Pending")
 
     job = c.get_job(name)
     assert [(s.name, s.status, s.pod_name) for s in job.steps] == [
@@ -112,9 +146,11 @@ def test_get_job_case_20_restarted_pods_replace_their_predecessors(cluster, name
 
 def test_mpi_runtime_launcher_is_node_0_and_workers_shift_up(cluster, namespace):
     c = client(cluster, namespace)
-    name = c.train(runtime="deepspeed-distributed",
-                   trainer=CustomTrainerContainer(image="example.com/ds", num_nodes=3),
-                   options=[Name("mpi-job")])
+    name = c.train(
+        runtime="deepspeed-distributed",
+        trainer=CustomTrainerContainer(image="example.com/ds", num_nodes=3),
+        options=[Name("mpi-job")],
+    )
     create_pod(cluster, namespace, name, "launcher", 0, name="launcher-pod", phase="Running")
     create_pod(cluster, namespace, name, "node", 0, name="worker-0-pod", phase="Running")
     create_pod(cluster, namespace, name, "node", 1, name="worker-1-pod", phase="Running")
@@ -122,7 +158,10 @@ def test_mpi_runtime_launcher_is_node_0_and_workers_shift_up(cluster, namespace)
     job = c.get_job(name)
     assert job.runtime.trainer.command == constants.MPI_COMMAND
     assert [(s.name, s.pod_name) for s in job.steps] == [
-        ("node-0", "launcher-pod"), ("node-1", "worker-0-pod"), ("node-2", "worker-1-pod")]
+        ("node-0", "launcher-pod"),
+        ("node-1", "worker-0-pod"),
+        ("node-2", "worker-1-pod"),
+    ]
     assert job.num_nodes == 3
     assert job.status == "Running"
 
@@ -130,15 +169,20 @@ def test_mpi_runtime_launcher_is_node_0_and_workers_shift_up(cluster, namespace)
 def test_mpi_runtime_with_a_separate_launcher_runs_with_all_its_pods(cluster, namespace):
     """Without runLauncherAsNode the launcher comes on top of numNodes workers; upstream's
     equality test (running node steps == numNodes) never reports such a job Running."""
-    runtime = create_training_runtime(cluster, namespace, "mpi-launcher",
-                                      like="deepspeed-distributed")
+    runtime = create_training_runtime(
+        cluster, namespace, "mpi-launcher", like="deepspeed-distributed"
+    )
     runtime["spec"]["mlPolicy"]["mpi"]["runLauncherAsNode"] = False
-    cluster.kube.replace(f"/apis/trainer.kubeflow.org/v1alpha1/namespaces/{namespace}"
-                         "/trainingruntimes/mpi-launcher", runtime)
+    cluster.kube.replace(
+        f"/apis/trainer.kubeflow.org/v1alpha1/namespaces/{namespace}/trainingruntimes/mpi-launcher",
+        runtime,
+    )
     c = client(cluster, namespace)
-    name = c.train(runtime="mpi-launcher",
-                   trainer=CustomTrainerContainer(image="example.com/ds", num_nodes=2),
-                   options=[Name("separate-launcher")])
+    name = c.train(
+        runtime="mpi-launcher",
+        trainer=CustomTrainerContainer(image="example.com/ds", num_nodes=2),
+        options=[Name("separate-launcher")],
+    )
     create_pod(cluster, namespace, name, "launcher", 0, name="l0", phase="Running")
     create_pod(cluster, namespace, name, "node", 0, name="w0", phase="Running")
     create_pod(cluster, namespace, name, "node", 1, name="w1", phase="Pending")
@@ -175,21 +219,31 @@ def test_status_derivation_from_pods_and_conditions(cluster, namespace):
     assert c.get_job(name).status == "Running"
 
     # Upstream: the last True Complete/Failed condition wins.
-    set_conditions(cluster, namespace, name, condition("Complete"),
-                   condition("Failed", reason="DeadlineExceeded"))
+    set_conditions(
+        cluster,
+        namespace,
+        name,
+        condition("Complete"),
+        condition("Failed", reason="DeadlineExceeded"),
+    )
     assert c.get_job(name).status == "Failed"
 
 
 def test_suspended_and_kueue_resumed_jobs(cluster, namespace):
     c = client(cluster, namespace)
     name = _two_node_job(c, "kueue-job")
-    set_conditions(cluster, namespace, name,
-                   condition("Suspended", "True", "Suspended", "TrainJob is suspended"))
+    set_conditions(
+        cluster,
+        namespace,
+        name,
+        condition("Suspended", "True", "Suspended", "TrainJob is suspended"),
+    )
     # Ours: upstream never surfaces Suspended (it shows Created).
     assert c.get_job(name).status == "Suspended"
 
-    set_conditions(cluster, namespace, name,
-                   condition("Suspended", "False", "Resumed", "TrainJob is resumed"))
+    set_conditions(
+        cluster, namespace, name, condition("Suspended", "False", "Resumed", "TrainJob is resumed")
+    )
     create_pod(cluster, namespace, name, "node", 0, name="k0", phase="Running")
     assert c.get_job(name).status == "Created"
     create_pod(cluster, namespace, name, "node", 1, name="k1", phase="Running")
@@ -224,15 +278,21 @@ def test_delete_job_removes_the_trainjob(cluster, namespace):
 def test_jobs_of_a_deleted_runtime_still_list(cluster, namespace):
     """Upstream fails the whole listing (issue #797); we use the Trainer 2.3 runtime snapshot,
     or a placeholder runtime when there is none."""
-    runtime = create_training_runtime(cluster, namespace, "short-lived", like="torch-distributed",
-                                      image="example.com/snapshot-image")
+    runtime = create_training_runtime(
+        cluster,
+        namespace,
+        "short-lived",
+        like="torch-distributed",
+        image="example.com/snapshot-image",
+    )
     c = client(cluster, namespace)
     with_snapshot = c.train(runtime="short-lived", options=[Name("with-snapshot")])
     without_snapshot = c.train(runtime="short-lived", options=[Name("without-snapshot")])
     plain = c.train(options=[Name("plain")])
     create_runtime_snapshot(cluster, namespace, with_snapshot, runtime)
-    cluster.kube.delete(f"/apis/trainer.kubeflow.org/v1alpha1/namespaces/{namespace}"
-                        "/trainingruntimes/short-lived")
+    cluster.kube.delete(
+        f"/apis/trainer.kubeflow.org/v1alpha1/namespaces/{namespace}/trainingruntimes/short-lived"
+    )
 
     fresh = client(cluster, namespace)  # no cached runtimes
     jobs = {j.name: j for j in fresh.list_jobs()}
@@ -264,8 +324,15 @@ def fifty_jobs(cluster, namespace):
     def make(name: str) -> None:
         create_trainjob(cluster, namespace, name, num_nodes=2)
         for index in range(2):
-            create_pod(cluster, namespace, name, "node", index, name=f"{name}-node-{index}",
-                       phase="Running")
+            create_pod(
+                cluster,
+                namespace,
+                name,
+                "node",
+                index,
+                name=f"{name}-node-{index}",
+                phase="Running",
+            )
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(make, names))

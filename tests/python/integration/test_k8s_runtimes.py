@@ -8,8 +8,12 @@ import pytest
 from kubeflow.trainer import RuntimeKind, TrainerType
 from kubeflow.trainer.constants import constants
 from kubeflow.trainer.errors import ApiError, NotFoundError, ValidationError
-from tests.python.integration.k8s_sim import (SHIPPED_RUNTIMES, client, cluster_runtime,
-                                              create_training_runtime)
+from tests.python.integration.k8s_sim import (
+    SHIPPED_RUNTIMES,
+    client,
+    cluster_runtime,
+    create_training_runtime,
+)
 
 CLUSTER = RuntimeKind.CLUSTER_TRAINING_RUNTIME
 NAMESPACED = RuntimeKind.TRAINING_RUNTIME
@@ -66,9 +70,15 @@ def test_list_runtimes_is_exactly_the_shipped_cluster_runtimes(cluster, namespac
 
 
 def test_namespaced_runtime_shadows_the_cluster_runtime_of_the_same_name(cluster, namespace):
-    create_training_runtime(cluster, namespace, "torch-distributed", like="torch-distributed",
-                            image="example.com/test-runtime", num_nodes=2,
-                            limits={"nvidia.com/gpu": 1})
+    create_training_runtime(
+        cluster,
+        namespace,
+        "torch-distributed",
+        like="torch-distributed",
+        image="example.com/test-runtime",
+        num_nodes=2,
+        limits={"nvidia.com/gpu": 1},
+    )
     create_training_runtime(cluster, namespace, "ns-runtime-2", like="jax-distributed")
     c = client(cluster, namespace)
 
@@ -118,16 +128,16 @@ def test_get_runtime_not_found_is_a_typed_runtime_error_naming_both_scopes(clust
     assert '"no-such-runtime" not found' in error.server_message
 
 
-def test_runtime_without_framework_label_is_skipped_by_list_and_rejected_by_get(
-        cluster, namespace):
-    create_training_runtime(cluster, namespace, "unlabelled", like="torch-distributed",
-                            framework=None)
+def test_runtime_without_framework_label_is_skipped_by_list_and_rejected_by_get(cluster, namespace):
+    create_training_runtime(
+        cluster, namespace, "unlabelled", like="torch-distributed", framework=None
+    )
     c = client(cluster, namespace)
     names = [r.name for r in c.list_runtimes()]
     assert "unlabelled" not in names
     assert sorted(names) == sorted(SHIPPED_RUNTIMES)
     # Upstream raises a bare Exception here; ours says which label is missing.
-    with pytest.raises(ValidationError, match="trainer.kubeflow.org/framework"):
+    with pytest.raises(ValidationError, match=r"trainer\.kubeflow\.org/framework"):
         c.get_runtime("unlabelled")
 
 

@@ -18,16 +18,25 @@ import pytest
 from kubeflow.trainer import CustomTrainerContainer, Event
 from kubeflow.trainer.errors import JobFailedError, JobTimeoutError, NotFoundError
 from kubeflow.trainer.options import Name
-from tests.python.integration.k8s_sim import (client, condition, create_event, create_pod,
-                                              set_conditions, set_pod_phase, trainjobs_path,
-                                              wait_for_next_second)
+from tests.python.integration.k8s_sim import (
+    client,
+    condition,
+    create_event,
+    create_pod,
+    set_conditions,
+    set_pod_phase,
+    trainjobs_path,
+    wait_for_next_second,
+)
 
 PROMPTLY = 20.0  # generous bound for "reacts at once" (a watch event on loopback takes ms)
 
 
 def _job(c, name: str, num_nodes: int = 1) -> str:
-    return c.train(trainer=CustomTrainerContainer(image="example.com/img", num_nodes=num_nodes),
-                   options=[Name(name)])
+    return c.train(
+        trainer=CustomTrainerContainer(image="example.com/img", num_nodes=num_nodes),
+        options=[Name(name)],
+    )
 
 
 def _later(delay: float, action) -> threading.Thread:
@@ -73,8 +82,15 @@ def test_wait_for_running_follows_the_pods(cluster, namespace):
 def test_wait_raises_job_failed_promptly(cluster, namespace):
     c = client(cluster, namespace)
     name = _job(c, "wait-failed")
-    patcher = _later(0.5, lambda: set_conditions(
-        cluster, namespace, name, condition("Failed", reason="FailedJobs", message="pod crashed")))
+    patcher = _later(
+        0.5,
+        lambda: set_conditions(
+            cluster,
+            namespace,
+            name,
+            condition("Failed", reason="FailedJobs", message="pod crashed"),
+        ),
+    )
     start = time.monotonic()
     with pytest.raises(JobFailedError) as raised:
         c.wait_for_job_status(name, status={"Running"}, timeout=120)
@@ -106,14 +122,17 @@ def test_wait_times_out_near_the_timeout(cluster, namespace):
     assert name in str(raised.value)
 
 
-@pytest.mark.parametrize("kwargs", [
-    {"status": {"InvalidStatus"}},
-    {"timeout": 1, "polling_interval": 2},
-    {"timeout": 10, "polling_interval": 10},
-    {"polling_interval": 0},
-    {"polling_interval": -1},
-    {"timeout": 0},
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"status": {"InvalidStatus"}},
+        {"timeout": 1, "polling_interval": 2},
+        {"timeout": 10, "polling_interval": 10},
+        {"polling_interval": 0},
+        {"polling_interval": -1},
+        {"timeout": 0},
+    ],
+)
 def test_wait_argument_errors_are_value_errors_before_any_request(cluster, namespace, kwargs):
     c = client(cluster, namespace)
     with pytest.raises(ValueError):
@@ -147,8 +166,7 @@ def test_logs_of_a_job_without_pods_is_an_error_naming_the_steps(cluster, namesp
     assert name in str(raised.value) and "node-0" in str(raised.value)
     assert "steps are []" in str(raised.value)
 
-    create_pod(cluster, namespace, name, "dataset-initializer", name="init-pod",
-               phase="Running")
+    create_pod(cluster, namespace, name, "dataset-initializer", name="init-pod", phase="Running")
     with pytest.raises(NotFoundError, match=r"its steps are \[dataset-initializer\]"):
         list(c.get_job_logs(name, step="node-0"))
 
@@ -173,14 +191,16 @@ def test_logs_ask_the_server_for_the_step_container(cluster, namespace):
     assert isinstance(list(c.get_job_logs(name, step="dataset-initializer")), list)
 
     # A pod whose trainer container is not named "node" makes the server refuse.
-    create_pod(cluster, namespace, name, "node", 0, name="odd-pod", phase="Running",
-               container="trainer")
+    create_pod(
+        cluster, namespace, name, "node", 0, name="odd-pod", phase="Running", container="trainer"
+    )
     with pytest.raises(RuntimeError, match="container node is not valid"):
         list(c.get_job_logs(name, step="node-0"))
 
 
 def test_follow_waits_while_the_pod_is_pending_then_fails_when_the_job_is_deleted(
-        cluster, namespace):
+    cluster, namespace
+):
     c = client(cluster, namespace)
     name = _job(c, "follow-pending")
     create_pod(cluster, namespace, name, "node", 0, name="follow-pod", phase="Pending")
@@ -239,41 +259,121 @@ def test_events_of_the_job_its_jobset_jobs_and_pods_sorted_by_time(cluster, name
     create_pod(cluster, namespace, name, "node", 0, name="node-0-pod", phase="Running")
     create_pod(cluster, namespace, other, "node", 0, name="other-pod", phase="Running")
 
-    create_event(cluster, namespace, "Pod", "node-0-pod", "Scheduled",
-                 "Pod scheduled successfully", first_timestamp="2025-06-01T10:31:00Z")
-    create_event(cluster, namespace, "TrainJob", name, "Created",
-                 "TrainJob created successfully", first_timestamp="2025-06-01T10:30:00Z")
-    create_event(cluster, namespace, "Job", f"{name}-node-0", "SuccessfulCreate",
-                 "Created pod: node-0-pod", first_timestamp="2025-06-01T10:30:40Z")
+    create_event(
+        cluster,
+        namespace,
+        "Pod",
+        "node-0-pod",
+        "Scheduled",
+        "Pod scheduled successfully",
+        first_timestamp="2025-06-01T10:31:00Z",
+    )
+    create_event(
+        cluster,
+        namespace,
+        "TrainJob",
+        name,
+        "Created",
+        "TrainJob created successfully",
+        first_timestamp="2025-06-01T10:30:00Z",
+    )
+    create_event(
+        cluster,
+        namespace,
+        "Job",
+        f"{name}-node-0",
+        "SuccessfulCreate",
+        "Created pod: node-0-pod",
+        first_timestamp="2025-06-01T10:30:40Z",
+    )
     # events.k8s.io style: only eventTime, with microseconds.
-    create_event(cluster, namespace, "JobSet", name, "Restarting", "restart 1",
-                 event_time="2025-06-01T10:30:40.500000Z")
+    create_event(
+        cluster,
+        namespace,
+        "JobSet",
+        name,
+        "Restarting",
+        "restart 1",
+        event_time="2025-06-01T10:30:40.500000Z",
+    )
     # The restarted pod's predecessor explains the restart.
-    create_event(cluster, namespace, "Pod", "node-0-pod-old", "BackOff", "crashed",
-                 first_timestamp="2025-06-01T10:30:20Z")
+    create_event(
+        cluster,
+        namespace,
+        "Pod",
+        "node-0-pod-old",
+        "BackOff",
+        "crashed",
+        first_timestamp="2025-06-01T10:30:20Z",
+    )
     # Not ours: another job's pod and Job, another kind, and a pod of no job.
-    create_event(cluster, namespace, "Pod", "other-pod", "Scheduled", "other",
-                 first_timestamp="2025-06-01T10:30:10Z")
-    create_event(cluster, namespace, "Job", f"{other}-node-0", "SuccessfulCreate", "other",
-                 first_timestamp="2025-06-01T10:30:11Z")
-    create_event(cluster, namespace, "Service", name, "Created", "svc",
-                 first_timestamp="2025-06-01T10:30:10Z")
-    create_event(cluster, namespace, "Pod", "stray", "Scheduled", "stray",
-                 first_timestamp="2025-06-01T10:30:10Z")
+    create_event(
+        cluster,
+        namespace,
+        "Pod",
+        "other-pod",
+        "Scheduled",
+        "other",
+        first_timestamp="2025-06-01T10:30:10Z",
+    )
+    create_event(
+        cluster,
+        namespace,
+        "Job",
+        f"{other}-node-0",
+        "SuccessfulCreate",
+        "other",
+        first_timestamp="2025-06-01T10:30:11Z",
+    )
+    create_event(
+        cluster,
+        namespace,
+        "Service",
+        name,
+        "Created",
+        "svc",
+        first_timestamp="2025-06-01T10:30:10Z",
+    )
+    create_event(
+        cluster,
+        namespace,
+        "Pod",
+        "stray",
+        "Scheduled",
+        "stray",
+        first_timestamp="2025-06-01T10:30:10Z",
+    )
 
     events = c.get_job_events(name)
     assert events == [
-        Event("TrainJob", name, "TrainJob created successfully", "Created",
-              _utc("2025-06-01T10:30:00Z")),
+        Event(
+            "TrainJob",
+            name,
+            "TrainJob created successfully",
+            "Created",
+            _utc("2025-06-01T10:30:00Z"),
+        ),
         Event("Pod", "node-0-pod-old", "crashed", "BackOff", _utc("2025-06-01T10:30:20Z")),
-        Event("Job", f"{name}-node-0", "Created pod: node-0-pod", "SuccessfulCreate",
-              _utc("2025-06-01T10:30:40Z")),
+        Event(
+            "Job",
+            f"{name}-node-0",
+            "Created pod: node-0-pod",
+            "SuccessfulCreate",
+            _utc("2025-06-01T10:30:40Z"),
+        ),
         Event("JobSet", name, "restart 1", "Restarting", _utc("2025-06-01T10:30:40.5Z")),
-        Event("Pod", "node-0-pod", "Pod scheduled successfully", "Scheduled",
-              _utc("2025-06-01T10:31:00Z")),
+        Event(
+            "Pod",
+            "node-0-pod",
+            "Pod scheduled successfully",
+            "Scheduled",
+            _utc("2025-06-01T10:31:00Z"),
+        ),
     ]
-    assert [e.involved_object_name for e in c.get_job_events(other)] == ["other-pod",
-                                                                         f"{other}-node-0"]
+    assert [e.involved_object_name for e in c.get_job_events(other)] == [
+        "other-pod",
+        f"{other}-node-0",
+    ]
 
 
 def test_events_of_a_missing_job_raise_not_found(cluster, namespace):

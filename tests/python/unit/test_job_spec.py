@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import pathlib
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -19,7 +20,7 @@ FIXTURES = pathlib.Path(__file__).resolve().parents[2] / "cpp" / "fixtures" / "r
 COMMAND = [
     "bash",
     "-c",
-    '\nread -r -d \'\' SCRIPT << EOM\n\ndef f(lr):\n    print(lr)\n\nf(**{\'lr\': 0.1})\n\nEOM\n'
+    "\nread -r -d '' SCRIPT << EOM\n\ndef f(lr):\n    print(lr)\n\nf(**{'lr': 0.1})\n\nEOM\n"
     'printf "%s" "$SCRIPT" > "test_job_spec.py"\ntorchrun "test_job_spec.py"',
 ]
 

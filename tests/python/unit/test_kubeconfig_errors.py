@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-import traceback
-from typing import Callable
 
 import pytest
 

@@ -93,7 +93,11 @@ def test_cache_key_depends_on_the_package_set_not_its_order() -> None:
     assert venv.cache_key(["a"], []) != venv.cache_key(["a", "b"], [])
     assert venv.cache_key(["a"], ["https://x/simple"]) != venv.cache_key(["a"], [])
     assert venv.pip_install_args(["a"], ["https://i/simple", "https://e/simple"])[-5:] == [
-        "--index-url", "https://i/simple", "--extra-index-url", "https://e/simple", "a",
+        "--index-url",
+        "https://i/simple",
+        "--extra-index-url",
+        "https://e/simple",
+        "a",
     ]
 
 

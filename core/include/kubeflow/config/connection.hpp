@@ -13,20 +13,20 @@ namespace kubeflow::config {
 /// in memory as PEM (never written to disk); file references are resolved at load time, except
 /// `token_file`, which is re-read on every request so that rotated tokens are picked up.
 struct ConnectionConfig {
-  std::string server;              ///< base URL, e.g. "https://127.0.0.1:6443" (no trailing '/')
-  std::string ca_pem;              ///< PEM bundle to verify the server; empty: system store
+  std::string server;  ///< base URL, e.g. "https://127.0.0.1:6443" (no trailing '/')
+  std::string ca_pem;  ///< PEM bundle to verify the server; empty: system store
   bool insecure_skip_tls_verify = false;
-  std::string tls_server_name;     ///< SNI / verification name override; empty: from `server`
-  SecretString token;              ///< bearer token; empty when none or when token_file is set
-  std::string token_file;          ///< path of a bearer-token file (re-read per request); it
-                                   ///< overrides an inline token, as in client-go
-  std::string client_cert_pem;     ///< client certificate chain (PEM); empty when none
-  SecretString client_key_pem;     ///< client private key (PEM); empty when none
-  std::string username;            ///< basic auth user; empty when none
-  SecretString password;           ///< basic auth password
-  std::string namespace_name;      ///< namespace from the context; empty when the context has none
-  std::string context_name;        ///< the context used; "" for in-cluster
-  std::string source;              ///< where this came from: a kubeconfig path list or "in-cluster"
+  std::string tls_server_name;  ///< SNI / verification name override; empty: from `server`
+  SecretString token;           ///< bearer token; empty when none or when token_file is set
+  std::string token_file;       ///< path of a bearer-token file (re-read per request); it
+                                ///< overrides an inline token, as in client-go
+  std::string client_cert_pem;  ///< client certificate chain (PEM); empty when none
+  SecretString client_key_pem;  ///< client private key (PEM); empty when none
+  std::string username;         ///< basic auth user; empty when none
+  SecretString password;        ///< basic auth password
+  std::string namespace_name;   ///< namespace from the context; empty when the context has none
+  std::string context_name;     ///< the context used; "" for in-cluster
+  std::string source;           ///< where this came from: a kubeconfig path list or "in-cluster"
 };
 
 /// Reads environment variables; replaced in tests.

@@ -10,11 +10,11 @@ namespace kubeflow::config {
 /// Connection settings given directly (the facade reads them from a
 /// `kubernetes.client.Configuration`-like object) instead of a kubeconfig.
 struct ExplicitSettings {
-  std::string server;         ///< "https://host:port"
-  std::string token;          ///< bearer token, without the "Bearer " prefix
-  std::string ca_file;        ///< CA bundle path; empty: system store
-  std::string cert_file;      ///< client certificate path
-  std::string key_file;       ///< client key path
+  std::string server;     ///< "https://host:port"
+  std::string token;      ///< bearer token, without the "Bearer " prefix
+  std::string ca_file;    ///< CA bundle path; empty: system store
+  std::string cert_file;  ///< client certificate path
+  std::string key_file;   ///< client key path
   bool verify_ssl = true;
   std::string tls_server_name;
 };

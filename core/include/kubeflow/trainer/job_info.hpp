@@ -11,8 +11,8 @@ namespace kubeflow::trainer {
 
 /// One step of a TrainJob: an initializer pod or a training node pod.
 struct StepInfo {
-  std::string name;                  ///< "node-0", "dataset-initializer", ...
-  std::optional<std::string> status; ///< the pod phase; nullopt when the pod has none yet
+  std::string name;                   ///< "node-0", "dataset-initializer", ...
+  std::optional<std::string> status;  ///< the pod phase; nullopt when the pod has none yet
   std::string pod_name;
   std::string device = "Unknown";
   std::string device_count = "Unknown";

@@ -22,29 +22,29 @@ struct TrainerSpec {
   std::optional<std::string> image;
   std::optional<std::vector<std::string>> command;
   std::optional<std::vector<std::string>> args;
-  std::optional<int> num_nodes;              ///< 0 or unset: omitted (upstream treats 0 as unset)
-  nlohmann::json resources_per_node;         ///< user dict; null or {}: omitted; else normalized
-  std::optional<std::vector<EnvVar>> env;    ///< empty vector is kept as []
+  std::optional<int> num_nodes;            ///< 0 or unset: omitted (upstream treats 0 as unset)
+  nlohmann::json resources_per_node;       ///< user dict; null or {}: omitted; else normalized
+  std::optional<std::vector<EnvVar>> env;  ///< empty vector is kept as []
 };
 
 /// `spec.initializer.dataset` / `.model`.
 struct InitializerSpec {
   std::string storage_uri;
-  std::vector<EnvVar> env;                   ///< always emitted (upstream sends "env": [])
-  std::optional<std::string> secret_ref;     ///< Secret name for envFrom (ours; not upstream)
+  std::vector<EnvVar> env;                ///< always emitted (upstream sends "env": [])
+  std::optional<std::string> secret_ref;  ///< Secret name for envFrom (ours; not upstream)
 };
 
 /// Everything needed to build one TrainJob body.
 struct JobRequest {
-  std::string name;                          ///< required by build_trainjob (see generate_job_name)
+  std::string name;  ///< required by build_trainjob (see generate_job_name)
   std::string runtime_name;
-  std::string runtime_kind;                  ///< "ClusterTrainingRuntime" or "TrainingRuntime"
-  std::optional<TrainerSpec> trainer;        ///< omitted from the body when it would be empty
+  std::string runtime_kind;            ///< "ClusterTrainingRuntime" or "TrainingRuntime"
+  std::optional<TrainerSpec> trainer;  ///< omitted from the body when it would be empty
   std::optional<InitializerSpec> dataset;
   std::optional<InitializerSpec> model;
-  nlohmann::json labels;                     ///< object of strings, or null (omitted)
-  nlohmann::json annotations;                ///< object of strings, or null (omitted)
-  nlohmann::json runtime_patches;            ///< array of objects (already camelCase), or null
+  nlohmann::json labels;           ///< object of strings, or null (omitted)
+  nlohmann::json annotations;      ///< object of strings, or null (omitted)
+  nlohmann::json runtime_patches;  ///< array of objects (already camelCase), or null
   std::optional<long long> active_deadline_seconds;
 };
 

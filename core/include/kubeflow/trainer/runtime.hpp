@@ -18,12 +18,12 @@ enum class Launcher {
 /// The parts of a TrainingRuntime / ClusterTrainingRuntime the SDK exposes as `Runtime`.
 struct RuntimeInfo {
   std::string name;
-  std::string kind;                 ///< "ClusterTrainingRuntime" or "TrainingRuntime"
-  std::string trainer_type;         ///< "CustomTrainer" or "BuiltinTrainer" (framework torchtune)
-  std::string framework;            ///< label trainer.kubeflow.org/framework
-  std::string image;                ///< image of the `node` container of the trainer ancestor job
-  int num_nodes = 1;                ///< mlPolicy.numNodes, default 1
-  std::string device = "Unknown";   ///< "gpu", "tpu", "npu", "cpu", "mig-<profile>"
+  std::string kind;                ///< "ClusterTrainingRuntime" or "TrainingRuntime"
+  std::string trainer_type;        ///< "CustomTrainer" or "BuiltinTrainer" (framework torchtune)
+  std::string framework;           ///< label trainer.kubeflow.org/framework
+  std::string image;               ///< image of the `node` container of the trainer ancestor job
+  int num_nodes = 1;               ///< mlPolicy.numNodes, default 1
+  std::string device = "Unknown";  ///< "gpu", "tpu", "npu", "cpu", "mig-<profile>"
   std::string device_count = "Unknown";
   Launcher launcher = Launcher::kPython;
 };

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterator
-from typing import Callable, Optional, Union
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from kubeflow.trainer.types import types
 
@@ -21,23 +21,24 @@ class RuntimeBackend(abc.ABC):
         """Get one runtime by name."""
 
     @abc.abstractmethod
-    def get_runtime_packages(self, runtime: types.Runtime) -> Optional[list[str]]:
+    def get_runtime_packages(self, runtime: types.Runtime) -> list[str] | None:
         """Show the Python packages available in a runtime."""
 
     @abc.abstractmethod
     def train(
         self,
-        runtime: Optional[Union[str, types.Runtime]] = None,
-        initializer: Optional[types.Initializer] = None,
-        trainer: Optional[
-            Union[types.CustomTrainer, types.CustomTrainerContainer, types.BuiltinTrainer]
-        ] = None,
-        options: Optional[list] = None,
+        runtime: str | types.Runtime | None = None,
+        initializer: types.Initializer | None = None,
+        trainer: types.CustomTrainer
+        | types.CustomTrainerContainer
+        | types.BuiltinTrainer
+        | None = None,
+        options: list[Any] | None = None,
     ) -> str:
         """Start a TrainJob and return its name."""
 
     @abc.abstractmethod
-    def list_jobs(self, runtime: Optional[types.Runtime] = None) -> list[types.TrainJob]:
+    def list_jobs(self, runtime: types.Runtime | None = None) -> list[types.TrainJob]:
         """List TrainJobs, optionally only those of one runtime."""
 
     @abc.abstractmethod
@@ -46,7 +47,7 @@ class RuntimeBackend(abc.ABC):
 
     @abc.abstractmethod
     def get_job_logs(
-        self, name: str, follow: Optional[bool] = False, step: str = "node-0"
+        self, name: str, follow: bool | None = False, step: str = "node-0"
     ) -> Iterator[str]:
         """Yield the log lines of one step."""
 
@@ -61,7 +62,7 @@ class RuntimeBackend(abc.ABC):
         status: set[str] = {"Complete"},  # noqa: B006 - never mutated; upstream's signature
         timeout: int = 600,
         polling_interval: int = 2,
-        callbacks: Optional[list[Callable[[types.TrainJob], None]]] = None,
+        callbacks: list[Callable[[types.TrainJob], None]] | None = None,
     ) -> types.TrainJob:
         """Wait until the TrainJob reaches one of ``status``."""
 

@@ -34,14 +34,8 @@ LAUNCHER = "launcher"
 NODE = "node"
 
 POD_LABEL_SELECTOR = (
-    "{}={{trainjob_name}},{} in ({}, {}, {}, {})".format(
-        JOBSET_NAME_LABEL,
-        JOBSET_RJOB_NAME_LABEL,
-        DATASET_INITIALIZER,
-        MODEL_INITIALIZER,
-        LAUNCHER,
-        NODE,
-    )
+    f"{JOBSET_NAME_LABEL}={{trainjob_name}},"
+    f"{JOBSET_RJOB_NAME_LABEL} in ({DATASET_INITIALIZER}, {MODEL_INITIALIZER}, {LAUNCHER}, {NODE})"
 )
 
 WORKSPACE_PATH = "/workspace"

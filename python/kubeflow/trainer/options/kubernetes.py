@@ -198,7 +198,9 @@ class TrainerCommand:
             ValueError: The backend is not the Kubernetes backend, or the trainer is a
                 ``CustomTrainer`` or ``BuiltinTrainer``.
         """
-        _override_trainer_list("TrainerCommand", "command", self.command, job_spec, trainer, backend)
+        _override_trainer_list(
+            "TrainerCommand", "command", self.command, job_spec, trainer, backend
+        )
 
 
 @dataclass
@@ -266,7 +268,8 @@ class _Patch:
     def to_dict(self) -> dict[str, Any]:
         """The patch as a Kubernetes dict: camelCase keys; None values, empty lists and empty
         nested patches left out; raw dicts copied unchanged (so they must be camelCase)."""
-        return _serialize(self)
+        serialized: dict[str, Any] = _serialize(self)
+        return serialized
 
 
 _ENV_VALUE_SOURCES = ("configMapKeyRef", "secretKeyRef", "fieldRef", "resourceFieldRef")

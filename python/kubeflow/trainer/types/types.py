@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import abc
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
-from typing import Callable, Optional, Union
+from typing import Any
 
 from kubeflow.common.constants import UNKNOWN
 from kubeflow.trainer.constants import constants
@@ -28,16 +29,16 @@ class CustomTrainer:
         env: Environment variables for the training containers.
     """
 
-    func: Callable
-    func_args: Optional[dict] = None
-    image: Optional[str] = None
-    packages_to_install: Optional[list[str]] = None
+    func: Callable[..., Any]
+    func_args: dict[str, Any] | None = None
+    image: str | None = None
+    packages_to_install: list[str] | None = None
     pip_index_urls: list[str] = field(
         default_factory=lambda: list(constants.DEFAULT_PIP_INDEX_URLS)
     )
-    num_nodes: Optional[int] = None
-    resources_per_node: Optional[dict] = None
-    env: Optional[dict[str, str]] = None
+    num_nodes: int | None = None
+    resources_per_node: dict[str, Any] | None = None
+    env: dict[str, str] | None = None
 
 
 @dataclass
@@ -52,9 +53,9 @@ class CustomTrainerContainer:
     """
 
     image: str
-    num_nodes: Optional[int] = None
-    resources_per_node: Optional[dict] = None
-    env: Optional[dict[str, str]] = None
+    num_nodes: int | None = None
+    resources_per_node: dict[str, Any] | None = None
+    env: dict[str, str] | None = None
 
 
 class DataType(Enum):
@@ -85,41 +86,41 @@ class DataFormat(Enum):
 class LoraConfig:
     """LoRA fine-tuning settings for TorchTune."""
 
-    apply_lora_to_mlp: Optional[bool] = None
-    apply_lora_to_output: Optional[bool] = None
+    apply_lora_to_mlp: bool | None = None
+    apply_lora_to_output: bool | None = None
     lora_attn_modules: list[str] = field(
         default_factory=lambda: ["q_proj", "v_proj", "output_proj"]
     )
-    lora_rank: Optional[int] = None
-    lora_alpha: Optional[int] = None
-    lora_dropout: Optional[float] = None
-    quantize_base: Optional[bool] = None
-    use_dora: Optional[bool] = None
+    lora_rank: int | None = None
+    lora_alpha: int | None = None
+    lora_dropout: float | None = None
+    quantize_base: bool | None = None
+    use_dora: bool | None = None
 
 
 @dataclass
 class TorchTuneInstructDataset:
     """Preprocessing of an instruct dataset for TorchTune."""
 
-    source: Optional[DataFormat] = None
-    split: Optional[str] = None
-    train_on_input: Optional[bool] = None
-    new_system_prompt: Optional[str] = None
-    column_map: Optional[dict[str, str]] = None
+    source: DataFormat | None = None
+    split: str | None = None
+    train_on_input: bool | None = None
+    new_system_prompt: str | None = None
+    column_map: dict[str, str] | None = None
 
 
 @dataclass
 class TorchTuneConfig:
     """Configuration of the TorchTune LLM fine-tuning BuiltinTrainer."""
 
-    dtype: Optional[DataType] = None
-    batch_size: Optional[int] = None
-    epochs: Optional[int] = None
-    loss: Optional[Loss] = None
-    num_nodes: Optional[int] = None
-    peft_config: Optional[LoraConfig] = None
-    dataset_preprocess_config: Optional[TorchTuneInstructDataset] = None
-    resources_per_node: Optional[dict] = None
+    dtype: DataType | None = None
+    batch_size: int | None = None
+    epochs: int | None = None
+    loss: Loss | None = None
+    num_nodes: int | None = None
+    peft_config: LoraConfig | None = None
+    dataset_preprocess_config: TorchTuneInstructDataset | None = None
+    resources_per_node: dict[str, Any] | None = None
 
 
 @dataclass
@@ -176,7 +177,7 @@ class Runtime:
     name: str
     trainer: RuntimeTrainer
     kind: RuntimeKind
-    pretrained_model: Optional[str] = None
+    pretrained_model: str | None = None
 
 
 @dataclass
@@ -184,7 +185,7 @@ class Step:
     """One step (pod or process) of a TrainJob."""
 
     name: str
-    status: Optional[str]
+    status: str | None
     pod_name: str
     device: str = UNKNOWN
     device_count: str = UNKNOWN
@@ -224,18 +225,18 @@ class BaseInitializer(abc.ABC):
 class HuggingFaceDatasetInitializer(BaseInitializer):
     """Download a dataset from HuggingFace (``hf://``)."""
 
-    ignore_patterns: Optional[list[str]] = None
-    access_token: Optional[str] = None
+    ignore_patterns: list[str] | None = None
+    access_token: str | None = None
 
 
 @dataclass
 class HuggingFaceModelInitializer(BaseInitializer):
     """Download a model from HuggingFace (``hf://``)."""
 
-    ignore_patterns: Optional[list[str]] = field(
+    ignore_patterns: list[str] | None = field(
         default_factory=lambda: list(constants.INITIALIZER_DEFAULT_IGNORE_PATTERNS)
     )
-    access_token: Optional[str] = None
+    access_token: str | None = None
 
 
 def _require_s3(storage_uri: str) -> None:
@@ -250,12 +251,12 @@ def _require_s3(storage_uri: str) -> None:
 class S3DatasetInitializer(BaseInitializer):
     """Download a dataset from S3 (``s3://``)."""
 
-    ignore_patterns: Optional[list[str]] = None
-    endpoint: Optional[str] = None
-    access_key_id: Optional[str] = None
-    secret_access_key: Optional[str] = None
-    region: Optional[str] = None
-    role_arn: Optional[str] = None
+    ignore_patterns: list[str] | None = None
+    endpoint: str | None = None
+    access_key_id: str | None = None
+    secret_access_key: str | None = None
+    region: str | None = None
+    role_arn: str | None = None
 
     def __post_init__(self) -> None:
         _require_s3(self.storage_uri)
@@ -265,14 +266,14 @@ class S3DatasetInitializer(BaseInitializer):
 class S3ModelInitializer(BaseInitializer):
     """Download a model from S3 (``s3://``)."""
 
-    ignore_patterns: Optional[list[str]] = field(
+    ignore_patterns: list[str] | None = field(
         default_factory=lambda: list(constants.INITIALIZER_DEFAULT_IGNORE_PATTERNS)
     )
-    endpoint: Optional[str] = None
-    access_key_id: Optional[str] = None
-    secret_access_key: Optional[str] = None
-    region: Optional[str] = None
-    role_arn: Optional[str] = None
+    endpoint: str | None = None
+    access_key_id: str | None = None
+    secret_access_key: str | None = None
+    region: str | None = None
+    role_arn: str | None = None
 
     def __post_init__(self) -> None:
         _require_s3(self.storage_uri)
@@ -284,21 +285,17 @@ class DataCacheInitializer(BaseInitializer):
 
     metadata_loc: str
     num_data_nodes: int
-    head_cpu: Optional[str] = None
-    head_mem: Optional[str] = None
-    worker_cpu: Optional[str] = None
-    worker_mem: Optional[str] = None
-    iam_role: Optional[str] = None
+    head_cpu: str | None = None
+    head_mem: str | None = None
+    worker_cpu: str | None = None
+    worker_mem: str | None = None
+    iam_role: str | None = None
 
     def __post_init__(self) -> None:
         if self.num_data_nodes <= 1:
-            raise ValueError(
-                f"num_data_nodes must be greater than 1, got {self.num_data_nodes}"
-            )
+            raise ValueError(f"num_data_nodes must be greater than 1, got {self.num_data_nodes}")
         if not self.storage_uri.startswith("cache://"):
-            raise ValueError(
-                f"storage_uri must start with 'cache://', got {self.storage_uri!r}"
-            )
+            raise ValueError(f"storage_uri must start with 'cache://', got {self.storage_uri!r}")
         parts = self.storage_uri[len("cache://") :].split("/")
         if len(parts) != 2 or not all(parts):
             raise ValueError(
@@ -310,10 +307,10 @@ class DataCacheInitializer(BaseInitializer):
 class Initializer:
     """Dataset and model initializers that run before training."""
 
-    dataset: Optional[
-        Union[HuggingFaceDatasetInitializer, S3DatasetInitializer, DataCacheInitializer]
-    ] = None
-    model: Optional[Union[HuggingFaceModelInitializer, S3ModelInitializer]] = None
+    dataset: HuggingFaceDatasetInitializer | S3DatasetInitializer | DataCacheInitializer | None = (
+        None
+    )
+    model: HuggingFaceModelInitializer | S3ModelInitializer | None = None
 
 
 @dataclass
@@ -321,8 +318,8 @@ class TrainJobTemplate:
     """Arguments of ``TrainerClient.train`` kept for reuse (``train(**template)``)."""
 
     trainer: CustomTrainer
-    runtime: Optional[Union[str, Runtime]] = None
-    initializer: Optional[Initializer] = None
+    runtime: str | Runtime | None = None
+    initializer: Initializer | None = None
 
     def keys(self) -> list[str]:
         """The argument names, so that ``**template`` works."""

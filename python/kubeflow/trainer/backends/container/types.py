@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Optional
+from typing import Literal
 
 
 @dataclass
@@ -19,8 +19,8 @@ class ContainerBackendConfig:
 
     pull_policy: str = "IfNotPresent"
     auto_remove: bool = True
-    container_host: Optional[str] = None
-    container_runtime: Optional[Literal["docker", "podman"]] = None
+    container_host: str | None = None
+    container_runtime: Literal["docker", "podman"] | None = None
     runtime_source: TrainingRuntimeSource = field(default_factory=TrainingRuntimeSource)
     dataset_initializer_image: str = "ghcr.io/kubeflow/trainer/dataset-initializer:latest"
     model_initializer_image: str = "ghcr.io/kubeflow/trainer/model-initializer:latest"

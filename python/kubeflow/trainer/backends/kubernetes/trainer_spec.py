@@ -397,18 +397,18 @@ def print_runtime_packages() -> None:
     import subprocess
     import sys
 
-    print(f"Python: {sys.version}")  # noqa: T201
+    print(f"Python: {sys.version}")
     try:
         result = subprocess.run(
             [sys.executable, "-m", "pip", "list"], capture_output=True, text=True, check=True
         )
-        print(result.stdout, end="")  # noqa: T201
+        print(result.stdout, end="")
     except (OSError, subprocess.CalledProcessError):
-        print("Unable to get installed packages: pip command not found")  # noqa: T201
+        print("Unable to get installed packages: pip command not found")
     if shutil.which("nvidia-smi"):
-        print("Available GPUs on the single training node")  # noqa: T201
-        result = subprocess.run(["nvidia-smi"], capture_output=True, text=True)
-        print(result.stdout, end="")  # noqa: T201
+        print("Available GPUs on the single training node")
+        result = subprocess.run(["nvidia-smi"], capture_output=True, text=True, check=False)
+        print(result.stdout, end="")
 
 
 def get_runtime_packages_function() -> Callable[[], None]:

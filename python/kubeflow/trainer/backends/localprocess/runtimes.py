@@ -7,8 +7,6 @@ machine; :func:`check_runnable` says why for those that cannot.
 
 from __future__ import annotations
 
-from typing import Optional, Union
-
 from kubeflow.common.constants import UNKNOWN
 from kubeflow.trainer.backends.localprocess.errors import RuntimeNotFoundError
 from kubeflow.trainer.constants import constants
@@ -87,7 +85,7 @@ def get_runtime(name: str) -> types.Runtime:
     )
 
 
-def resolve(runtime: Optional[Union[str, types.Runtime]]) -> types.Runtime:
+def resolve(runtime: str | types.Runtime | None) -> types.Runtime:
     """Turn ``train``'s ``runtime`` argument into a Runtime.
 
     None means ``DEFAULT_TRAINING_RUNTIME`` (torch-distributed); a name must be a local runtime; a

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 from kubeflow.trainer.errors import ValidationError
 
@@ -32,8 +31,8 @@ class LocalProcessBackendConfig:
     """
 
     cleanup_venv: bool = True
-    state_dir: Optional[str] = None
-    processes_per_node: Optional[int] = None
+    state_dir: str | None = None
+    processes_per_node: int | None = None
     venv_cache: bool = True
     termination_grace_period_seconds: float = 5.0
 

@@ -28,9 +28,8 @@ import shutil
 import site
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable
 
 from kubeflow.trainer.errors import KubeflowError
 
