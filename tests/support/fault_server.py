@@ -1,19 +1,35 @@
 """A loopback HTTP server for faults a real API server cannot produce on demand.
 
-Each route answers one way: slowly, with 429 and Retry-After, with a body that is not JSON, or by
-closing the connection. Only for tests; binds 127.0.0.1 on a free port.
+Each mode answers one way: slowly, with 429 and Retry-After, with a body that is not JSON, by
+closing the connection, or ("logs") as an API server with one running TrainJob pod whose
+followed log drops once mid-stream. Only for tests; binds 127.0.0.1 on a free port.
 """
 
 from __future__ import annotations
 
 import json
+import select
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+# The "logs" mode's container log: (timestamp, text). Several lines share a second and two share
+# a timestamp, so a resume from a whole-second sinceTime must drop repeats line by line.
+LOG_LINES = [
+    ("2026-01-01T10:00:00.100000000Z", "line 1"),
+    ("2026-01-01T10:00:01.100000000Z", "line 2"),
+    ("2026-01-01T10:00:01.200000000Z", "line 3"),
+    ("2026-01-01T10:00:01.200000000Z", "line 4"),
+    ("2026-01-01T10:00:01.300000000Z", "line 5"),
+    ("2026-01-01T10:00:02.100000000Z", "line 6"),
+]
+LOG_DROP_AFTER = 4  # the first follow request is cut after this many lines
 
 
 class _Handler(BaseHTTPRequestHandler):
     server: "FaultServer"
+    protocol_version = "HTTP/1.1"  # chunked streams (followed logs) need it
 
     def log_message(self, *args: object) -> None:  # keep test output clean
         pass
@@ -26,12 +42,26 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def _client_gone_within(self, seconds: float) -> bool:
+        """Waits up to ``seconds``; True as soon as the client closed its connection."""
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            readable, _, _ = select.select([self.connection], [], [], 0.05)
+            if readable and not self.connection.recv(1, 0x02):  # MSG_PEEK: EOF means gone
+                return True
+        return False
+
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
         self.server.paths.append(self.path)
+        self.server.headers_seen.append(dict(self.headers))
         mode = self.server.mode
         if mode == "slow":
-            time.sleep(self.server.delay)
+            if self._client_gone_within(self.server.delay):
+                self.server.abandoned += 1
+                return
             self._send(200, b'{"kind":"List","items":[]}')
+        elif mode == "logs":
+            self._logs()
         elif mode == "throttle":
             status = {
                 "kind": "Status",
@@ -42,12 +72,71 @@ class _Handler(BaseHTTPRequestHandler):
                 "details": {"retryAfterSeconds": 5},
             }
             self._send(429, json.dumps(status).encode(), {"Retry-After": "5"})
+        elif mode == "odd-status":  # a Status whose fields have unexpected JSON types
+            status = {"kind": "Status", "message": 42, "reason": ["x"], "code": 418,
+                      "details": {"causes": ["not-an-object", {"field": 7}]}}
+            self._send(418, json.dumps(status).encode())
         elif mode == "garbage":
             self._send(200, b"<html>this is not the API server</html>")
         elif mode == "hangup":
             self.connection.close()
         else:
             self._send(200, b'{"kind":"List","items":[]}')
+
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        self.server.paths.append(self.path)
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        self._send(201, b'{"metadata":{"name":"x"}}')
+
+    # ---- "logs" mode: just enough of an API server for follow_job_logs -------------------
+
+    def _logs(self) -> None:
+        path = urlsplit(self.path)
+        if path.path.endswith("/trainjobs/job"):
+            job = {"apiVersion": "trainer.kubeflow.org/v1alpha1", "kind": "TrainJob",
+                   "metadata": {"name": "job", "namespace": "team-a", "resourceVersion": "1",
+                                "creationTimestamp": "2026-01-01T10:00:00Z"},
+                   "spec": {"runtimeRef": {"name": "torch-distributed",
+                                           "kind": "ClusterTrainingRuntime"}},
+                   "status": {}}
+            self._send(200, json.dumps(job).encode())
+        elif path.path.endswith("/pods"):
+            pod = {"metadata": {"name": "job-node-0-0-abc", "namespace": "team-a",
+                                "labels": {"jobset.sigs.k8s.io/jobset-name": "job",
+                                           "jobset.sigs.k8s.io/replicatedjob-name": "node",
+                                           "batch.kubernetes.io/job-completion-index": "0"}},
+                   "spec": {"containers": [{"name": "node", "image": "x"}]},
+                   "status": {"phase": "Running"}}
+            self._send(200, json.dumps({"kind": "PodList", "metadata": {"resourceVersion": "1"},
+                                        "items": [pod]}).encode())
+        elif path.path.endswith("/log"):
+            self._follow_log(parse_qs(path.query))
+        else:
+            status = {"kind": "Status", "status": "Failure", "reason": "NotFound", "code": 404,
+                      "message": "not found"}
+            self._send(404, json.dumps(status).encode())
+
+    def _follow_log(self, query: dict) -> None:
+        since = query.get("sinceTime", [""])[0]
+        first = self.server.log_requests == 0
+        self.server.log_requests += 1
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        # Like the kubelet: sinceTime has whole seconds and includes that second.
+        lines = [(t, x) for t, x in LOG_LINES if not since or t[:19] >= since[:19]]
+        if first:
+            lines = lines[:LOG_DROP_AFTER]
+        for stamp, text in lines:
+            data = f"{stamp} {text}\n".encode()
+            self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+            self.wfile.flush()
+        if first:  # cut without the last chunk, as a restarting API server does
+            self.close_connection = True
+            return
+        self.wfile.write(b"0\r\n\r\n")
 
 
 class FaultServer(ThreadingHTTPServer):
@@ -60,6 +149,9 @@ class FaultServer(ThreadingHTTPServer):
         self.mode = mode
         self.delay = delay
         self.paths: list[str] = []
+        self.headers_seen: list[dict[str, str]] = []
+        self.abandoned = 0  # "slow" requests whose client hung up before the answer
+        self.log_requests = 0
         self._thread = threading.Thread(target=self.serve_forever, daemon=True)
 
     @property
