@@ -1,14 +1,15 @@
 """A loopback HTTP server for faults a real API server cannot produce on demand.
 
 Each mode answers one way: slowly, with 429 and Retry-After, with a body that is not JSON, by
-closing the connection, or ("logs") as an API server with one running TrainJob pod whose
-followed log drops once mid-stream. Only for tests; binds 127.0.0.1 on a free port.
+closing the connection, or ("api") as an API server with TrainJob "job" and its running pod,
+whose TrainJob watch and followed log each drop once mid-stream. Only for tests; binds 127.0.0.1 on a free port.
 """
 
 from __future__ import annotations
 
 import json
 import select
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -60,8 +61,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self.server.abandoned += 1
                 return
             self._send(200, b'{"kind":"List","items":[]}')
-        elif mode == "logs":
-            self._logs()
+        elif mode == "api":
+            self._api()
         elif mode == "throttle":
             status = {
                 "kind": "Status",
@@ -79,7 +80,8 @@ class _Handler(BaseHTTPRequestHandler):
         elif mode == "garbage":
             self._send(200, b"<html>this is not the API server</html>")
         elif mode == "hangup":
-            self.connection.close()
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
         else:
             self._send(200, b'{"kind":"List","items":[]}')
 
@@ -89,18 +91,50 @@ class _Handler(BaseHTTPRequestHandler):
         self.rfile.read(int(self.headers.get("Content-Length", "0")))
         self._send(201, b'{"metadata":{"name":"x"}}')
 
-    # ---- "logs" mode: just enough of an API server for follow_job_logs -------------------
+    # ---- "api" mode: just enough of an API server for watch_job and follow_job_logs -------
 
-    def _logs(self) -> None:
+    @staticmethod
+    def _trainjob(version: str, complete: bool = False) -> dict:
+        conditions = [{"type": "Complete", "status": "True"}] if complete else []
+        return {"apiVersion": "trainer.kubeflow.org/v1alpha1", "kind": "TrainJob",
+                "metadata": {"name": "job", "namespace": "team-a", "resourceVersion": version,
+                             "creationTimestamp": "2026-01-01T10:00:00Z"},
+                "spec": {"runtimeRef": {"name": "torch-distributed",
+                                        "kind": "ClusterTrainingRuntime"}},
+                "status": {"conditions": conditions}}
+
+    def _start_chunked(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+
+    def _chunk(self, data: bytes) -> None:
+        self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+        self.wfile.flush()
+
+    def _watch(self, path: str) -> None:
+        self._start_chunked()
+        if path.endswith("/trainjobs"):
+            first = self.server.watch_requests == 0
+            self.server.watch_requests += 1
+            if first:  # one change, then the connection is cut (an API server restart)
+                event = {"type": "MODIFIED", "object": self._trainjob("2")}
+                self._chunk(json.dumps(event).encode() + b"\n")
+                self.close_connection = True
+                return
+            event = {"type": "MODIFIED", "object": self._trainjob("3", complete=True)}
+            self._chunk(json.dumps(event).encode() + b"\n")
+        self._client_gone_within(60.0)  # a quiet watch stays open until the client leaves
+        self.close_connection = True
+
+    def _api(self) -> None:
         path = urlsplit(self.path)
-        if path.path.endswith("/trainjobs/job"):
-            job = {"apiVersion": "trainer.kubeflow.org/v1alpha1", "kind": "TrainJob",
-                   "metadata": {"name": "job", "namespace": "team-a", "resourceVersion": "1",
-                                "creationTimestamp": "2026-01-01T10:00:00Z"},
-                   "spec": {"runtimeRef": {"name": "torch-distributed",
-                                           "kind": "ClusterTrainingRuntime"}},
-                   "status": {}}
-            self._send(200, json.dumps(job).encode())
+        query = parse_qs(path.query)
+        if query.get("watch") == ["1"]:
+            self._watch(path.path)
+        elif path.path.endswith("/trainjobs/job"):
+            self._send(200, json.dumps(self._trainjob("1")).encode())
         elif path.path.endswith("/pods"):
             pod = {"metadata": {"name": "job-node-0-0-abc", "namespace": "team-a",
                                 "labels": {"jobset.sigs.k8s.io/jobset-name": "job",
@@ -111,7 +145,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, json.dumps({"kind": "PodList", "metadata": {"resourceVersion": "1"},
                                         "items": [pod]}).encode())
         elif path.path.endswith("/log"):
-            self._follow_log(parse_qs(path.query))
+            self._follow_log(query)
         else:
             status = {"kind": "Status", "status": "Failure", "reason": "NotFound", "code": 404,
                       "message": "not found"}
@@ -121,18 +155,13 @@ class _Handler(BaseHTTPRequestHandler):
         since = query.get("sinceTime", [""])[0]
         first = self.server.log_requests == 0
         self.server.log_requests += 1
-        self.send_response(200)
-        self.send_header("Content-Type", "text/plain")
-        self.send_header("Transfer-Encoding", "chunked")
-        self.end_headers()
+        self._start_chunked()
         # Like the kubelet: sinceTime has whole seconds and includes that second.
         lines = [(t, x) for t, x in LOG_LINES if not since or t[:19] >= since[:19]]
         if first:
             lines = lines[:LOG_DROP_AFTER]
         for stamp, text in lines:
-            data = f"{stamp} {text}\n".encode()
-            self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
-            self.wfile.flush()
+            self._chunk(f"{stamp} {text}\n".encode())
         if first:  # cut without the last chunk, as a restarting API server does
             self.close_connection = True
             return
@@ -152,6 +181,7 @@ class FaultServer(ThreadingHTTPServer):
         self.headers_seen: list[dict[str, str]] = []
         self.abandoned = 0  # "slow" requests whose client hung up before the answer
         self.log_requests = 0
+        self.watch_requests = 0  # TrainJob watches ("api" mode)
         self._thread = threading.Thread(target=self.serve_forever, daemon=True)
 
     @property

@@ -124,7 +124,7 @@ def test_ctrl_c_interrupts_a_call_to_a_hung_server() -> None:
 def test_followed_log_resumes_after_a_dropped_connection_without_repeats_or_gaps() -> None:
     from tests.support.fault_server import LOG_LINES
 
-    with FaultServer("logs") as server:
+    with FaultServer("api") as server:
         stream = _api(server.url).follow_job_logs("job", "node-0")
         lines = list(stream)
     assert lines == [text for _, text in LOG_LINES]
@@ -175,3 +175,19 @@ def test_an_exception_in_a_stream_consumer_path_never_escapes_raw() -> None:
         with pytest.raises(errors.ApiError) as info:
             _api(server.url).list_jobs(None)
     assert info.value.status == 418
+
+
+def test_watch_resumes_from_the_last_version_after_a_dropped_connection() -> None:
+    with FaultServer("api") as server:
+        stream = _api(server.url).watch_job("job")
+        statuses = []
+        while not statuses or statuses[-1] != "Complete":
+            info = stream.next(30)
+            assert info is not None, statuses
+            statuses.append(info.status)
+        stream.close()
+    assert statuses[-1] == "Complete"
+    watches = [p for p in server.paths if "watch=1" in p and "/trainjobs" in p]
+    assert len(watches) == 2
+    assert "resourceVersion=1" in watches[0]
+    assert "resourceVersion=2" in watches[1]  # resumed after the event it had seen
