@@ -77,6 +77,9 @@ class _Handler(BaseHTTPRequestHandler):
             status = {"kind": "Status", "message": 42, "reason": ["x"], "code": 418,
                       "details": {"causes": ["not-an-object", {"field": 7}]}}
             self._send(418, json.dumps(status).encode())
+        elif mode == "odd-object":  # valid JSON, but "spec" is not an object
+            self._send(200, b'{"kind":"TrainJob","metadata":{"name":"job"},"spec":"oops",'
+                            b'"items":[]}')
         elif mode == "garbage":
             self._send(200, b"<html>this is not the API server</html>")
         elif mode == "hangup":

@@ -191,3 +191,11 @@ def test_watch_resumes_from_the_last_version_after_a_dropped_connection() -> Non
     assert len(watches) == 2
     assert "resourceVersion=1" in watches[0]
     assert "resourceVersion=2" in watches[1]  # resumed after the event it had seen
+
+
+def test_library_exceptions_become_typed_errors_naming_the_call() -> None:
+    """A JSON type error deep in the core (nlohmann) reaches Python as our ServerError."""
+    with FaultServer("odd-object") as server:
+        with pytest.raises(errors.ServerError) as info:
+            _api(server.url).get_job("job")
+    assert "get_job" in str(info.value)
