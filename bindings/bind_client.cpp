@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "bind.hpp"
+#include "gil.hpp"
 #include "kubeflow/config/connection.hpp"
 #include "kubeflow/config/settings.hpp"
 #include "kubeflow/trainer/trainer_api.hpp"
@@ -23,13 +24,27 @@ http::Timeouts timeouts_from(double request_timeout_seconds) {
   return t;
 }
 
+// A TrainerApi method as a Python method that Ctrl-C interrupts (see interruptible).
+template <typename R, typename... A>
+auto blocking(R (TrainerApi::*method)(A...), const char* name) {
+  return [method, name](TrainerApi& self, A... args) -> R {
+    return interruptible([&]() -> R { return (self.*method)(std::forward<A>(args)...); }, name);
+  };
+}
+
 }  // namespace
 
 void bind_client(py::module_& m) {
   py::class_<config::ExplicitSettings>(m, "ExplicitSettings")
       .def(py::init<>())
       .def_readwrite("server", &config::ExplicitSettings::server)
-      .def_readwrite("token", &config::ExplicitSettings::token)
+      // Write-only: a token set from Python is not readable back (shown as "<hidden>").
+      .def_property(
+          "token",
+          [](const config::ExplicitSettings& s) {
+            return s.token.empty() ? std::string() : std::string("<hidden>");
+          },
+          [](config::ExplicitSettings& s, std::string token) { s.token = std::move(token); })
       .def_readwrite("ca_file", &config::ExplicitSettings::ca_file)
       .def_readwrite("cert_file", &config::ExplicitSettings::cert_file)
       .def_readwrite("key_file", &config::ExplicitSettings::key_file)
@@ -63,40 +78,51 @@ void bind_client(py::module_& m) {
       .def_readonly("reason", &trainer::EventInfo::reason)
       .def_readonly("event_time", &trainer::EventInfo::event_time);
 
-  auto release = py::call_guard<py::gil_scoped_release>();
   py::class_<TrainerApi, std::shared_ptr<TrainerApi>>(m, "TrainerApi")
       .def(py::init([](std::optional<std::string> config_file, std::optional<std::string> context,
                        std::string namespace_name, double request_timeout) {
              config::LoadOptions options;
              options.config_file = std::move(config_file);
              options.context = std::move(context);
-             auto connection = config::load_connection(options, config::process_env());
-             return std::make_shared<TrainerApi>(std::move(connection), std::move(namespace_name),
-                                                 timeouts_from(request_timeout));
+             return without_gil(
+                 [&] {
+                   auto connection = config::load_connection(options, config::process_env());
+                   return std::make_shared<TrainerApi>(std::move(connection),
+                                                       std::move(namespace_name),
+                                                       timeouts_from(request_timeout));
+                 },
+                 "TrainerApi");
            }),
            py::arg("config_file"), py::arg("context"), py::arg("namespace"),
-           py::arg("request_timeout"), release)
+           py::arg("request_timeout"))
       .def(py::init([](const config::ExplicitSettings& settings, std::string namespace_name,
                        double request_timeout) {
-             return std::make_shared<TrainerApi>(config::connection_from_settings(settings),
-                                                 std::move(namespace_name),
-                                                 timeouts_from(request_timeout));
+             return without_gil(
+                 [&] {
+                   return std::make_shared<TrainerApi>(
+                       config::connection_from_settings(settings), std::move(namespace_name),
+                       timeouts_from(request_timeout));
+                 },
+                 "TrainerApi");
            }),
-           py::arg("settings"), py::arg("namespace"), py::arg("request_timeout"), release)
+           py::arg("settings"), py::arg("namespace"), py::arg("request_timeout"))
       .def_property_readonly("namespace", &TrainerApi::namespace_name)
       .def_property_readonly("server", &TrainerApi::server)
-      .def("list_runtimes", &TrainerApi::list_runtimes, release)
-      .def("get_runtime", &TrainerApi::get_runtime, py::arg("name"), release)
-      .def("train", &TrainerApi::train, py::arg("request"), release)
-      .def("list_jobs", &TrainerApi::list_jobs, py::arg("runtime"), release)
-      .def("get_job", &TrainerApi::get_job, py::arg("name"), release)
-      .def("delete_job", &TrainerApi::delete_job, py::arg("name"), release)
-      .def("get_job_logs", &TrainerApi::get_job_logs, py::arg("name"), py::arg("step"), release)
-      .def("follow_job_logs", &TrainerApi::follow_job_logs, py::arg("name"), py::arg("step"),
-           release)
-      .def("watch_job", &TrainerApi::watch_job, py::arg("name"), release)
-      .def("get_job_events", &TrainerApi::get_job_events, py::arg("name"), release)
-      .def("trainer_version", &TrainerApi::trainer_version, py::arg("system_namespace"), release)
+      .def("list_runtimes", blocking(&TrainerApi::list_runtimes, "list_runtimes"))
+      .def("get_runtime", blocking(&TrainerApi::get_runtime, "get_runtime"), py::arg("name"))
+      .def("train", blocking(&TrainerApi::train, "train"), py::arg("request"))
+      .def("list_jobs", blocking(&TrainerApi::list_jobs, "list_jobs"), py::arg("runtime"))
+      .def("get_job", blocking(&TrainerApi::get_job, "get_job"), py::arg("name"))
+      .def("delete_job", blocking(&TrainerApi::delete_job, "delete_job"), py::arg("name"))
+      .def("get_job_logs", blocking(&TrainerApi::get_job_logs, "get_job_logs"),
+           py::arg("name"), py::arg("step"))
+      .def("follow_job_logs", blocking(&TrainerApi::follow_job_logs, "follow_job_logs"),
+           py::arg("name"), py::arg("step"))
+      .def("watch_job", blocking(&TrainerApi::watch_job, "watch_job"), py::arg("name"))
+      .def("get_job_events", blocking(&TrainerApi::get_job_events, "get_job_events"),
+           py::arg("name"))
+      .def("trainer_version", blocking(&TrainerApi::trainer_version, "trainer_version"),
+           py::arg("system_namespace"))
       .def_property_readonly("request_count", &TrainerApi::request_count);
 }
 

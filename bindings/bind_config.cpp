@@ -6,7 +6,9 @@
 #include <string>
 
 #include "bind.hpp"
+#include "gil.hpp"
 #include "kubeflow/config/connection.hpp"
+#include "kubeflow/http/http_client.hpp"
 
 namespace py = pybind11;
 
@@ -28,7 +30,8 @@ void bind_config(py::module_& m) {
   // The credentials stay inside the C++ object; Python only sees whether there are any.
   py::class_<config::ConnectionConfig>(m, "ConnectionInfo",
                                        "Where the client connects; credentials are not exposed.")
-      .def_readonly("server", &config::ConnectionConfig::server)
+      .def_property_readonly(
+          "server", [](const config::ConnectionConfig& c) { return http::redact_url(c.server); })
       .def_readonly("namespace", &config::ConnectionConfig::namespace_name)
       .def_readonly("context", &config::ConnectionConfig::context_name)
       .def_readonly("source", &config::ConnectionConfig::source)
@@ -40,11 +43,16 @@ void bind_config(py::module_& m) {
           "has_client_cert",
           [](const config::ConnectionConfig& c) { return !c.client_cert_pem.empty(); })
       .def("__repr__", [](const config::ConnectionConfig& c) {
-        return "ConnectionInfo(server='" + c.server + "', context='" + c.context_name + "')";
+        return "ConnectionInfo(server='" + http::redact_url(c.server) + "', context='" +
+               c.context_name + "')";
       });
 
-  m.def("load_connection", &load, py::arg("config_file") = py::none(),
-        py::arg("context") = py::none(), py::call_guard<py::gil_scoped_release>(),
+  m.def("load_connection",
+        [](std::optional<std::string> config_file, std::optional<std::string> context) {
+          return without_gil([&] { return load(std::move(config_file), std::move(context)); },
+                             "load_connection");
+        },
+        py::arg("config_file") = py::none(), py::arg("context") = py::none(),
         "Resolve the kubeconfig or in-cluster configuration, as KubernetesBackendConfig does.");
 }
 

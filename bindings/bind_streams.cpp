@@ -6,6 +6,8 @@
 #include <string>
 
 #include "bind.hpp"
+#include "gil.hpp"
+#include "kubeflow/lifecycle.hpp"
 #include "kubeflow/stream.hpp"
 #include "kubeflow/trainer/job_info.hpp"
 
@@ -27,23 +29,21 @@ std::optional<T> next_item(Stream<T>& stream, double timeout_seconds) {
   while (true) {
     bool ended = false;
     std::optional<T> item;
-    {
-      py::gil_scoped_release release;
-      auto slice = kSlice;
-      if (timeout_seconds >= 0) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            limit - (std::chrono::steady_clock::now() - start));
-        slice = std::max(std::chrono::milliseconds(0), std::min(slice, left));
-      }
-      item = stream.next(slice, ended);
-    }
+    item = without_gil(
+        [&] {
+          auto slice = kSlice;
+          if (timeout_seconds >= 0) {
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                limit - (std::chrono::steady_clock::now() - start));
+            slice = std::max(std::chrono::milliseconds(0), std::min(slice, left));
+          }
+          return stream.next(slice, ended);
+        },
+        "reading the stream");
     if (item) return item;
     if (ended) throw py::stop_iteration();
     if (PyErr_CheckSignals() != 0) {
-      {
-        py::gil_scoped_release release;
-        stream.close();
-      }
+      without_gil([&] { stream.close(); }, "close");
       throw py::error_already_set();
     }
     if (timeout_seconds >= 0 && std::chrono::steady_clock::now() - start >= limit) {
@@ -59,12 +59,21 @@ void bind_stream(py::module_& m, const char* name, const char* doc) {
       .def("__next__", [](Stream<T>& self) { return *next_item(self, -1.0); })
       .def("next", &next_item<T>, py::arg("timeout"),
            "The next item, or None after `timeout` seconds; StopIteration at the end.")
-      .def("close", &Stream<T>::close, py::call_guard<py::gil_scoped_release>());
+      .def("close", [](Stream<T>& self) { without_gil([&] { self.close(); }, "close"); },
+           "Stop the stream and wait for its thread (at most ~100 ms).");
 }
 
 }  // namespace
 
 void bind_streams(py::module_& m) {
+  (void)on_main_thread();  // learns the main thread's id now, while importing
+  m.def("_shutdown",
+        [] { return without_gil([] { return kubeflow::shutdown(); }, "shutdown"); },
+        "Cancel and join every stream and transfer of the core; runs at interpreter exit.");
+  // Python's atexit runs before finalization, while daemon threads can still run: streams they
+  // wait on end, and no core thread is left running into the process's exit.
+  py::module_::import("atexit").attr("register")(m.attr("_shutdown"));
+
   bind_stream<std::string>(m, "LineStream", "Lines of a followed log, pulled one at a time.");
   bind_stream<trainer::TrainJobInfo>(m, "JobStream",
                                      "States of a watched TrainJob, pulled one at a time.");

@@ -11,14 +11,18 @@
 #include <optional>
 #include <thread>
 
+#include "kubeflow/lifecycle.hpp"
+
 namespace kubeflow {
 
 /// A pull iterator over items made by a producer running on its own thread (a watch, a followed
 /// log). The consumer never runs inside the producer, so no C++ code calls back into Python:
 /// Python pulls with `next`, a bounded wait during which it can release the GIL and check for
-/// Ctrl-C. Thread-safe. Destruction cancels the producer and joins it.
+/// Ctrl-C. Thread-safe. Destruction cancels the producer and joins it; so does
+/// kubeflow::shutdown() for streams still open when the process exits. Every HTTP transfer on
+/// the producer's thread aborts within 100 ms of a cancel.
 template <typename T>
-class Stream {
+class Stream final : public detail::Closeable {
  public:
   /// Receives each item; returns false to stop producing.
   using Emit = std::function<bool(T)>;
@@ -27,23 +31,24 @@ class Stream {
   using Producer = std::function<void(const Emit&, const Cancelled&)>;
 
   explicit Stream(Producer producer) {
-    worker_ = std::thread([this, producer = std::move(producer)] {
-      try {
-        producer([this](T item) { return push(std::move(item)); },
-                 [this] { return cancelled_.load(); });
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(mutex_);
-        error_ = std::current_exception();
-      }
-      std::lock_guard<std::mutex> lock(mutex_);
-      finished_ = true;
-      ready_.notify_all();
-    });
+    detail::register_closeable(this);
+    try {
+      start(std::move(producer));
+    } catch (...) {
+      detail::unregister_closeable(this);
+      throw;
+    }
   }
 
   Stream(const Stream&) = delete;
   Stream& operator=(const Stream&) = delete;
-  ~Stream() { close(); }
+  ~Stream() {
+    detail::unregister_closeable(this);
+    close();
+    // Only reachable if the last owner let go on the producer's own thread, which cannot join
+    // itself; the thread is returning anyway.
+    if (worker_.joinable()) worker_.detach();
+  }
 
   /// Waits up to `timeout` for an item. Returns it; or nullopt with `ended` true when the
   /// producer finished and every item was taken; or nullopt with `ended` false on timeout.
@@ -69,14 +74,33 @@ class Stream {
   }
 
   /// Stops the producer and waits for its thread; idempotent.
-  void close() {
+  void close() override {
     cancelled_ = true;
+    // Two closers (Python and shutdown()) must not join the same thread at once.
+    std::lock_guard<std::mutex> lock(join_mutex_);
     if (worker_.joinable() && worker_.get_id() != std::this_thread::get_id()) worker_.join();
   }
 
  private:
+  void start(Producer producer) {
+    worker_ = std::thread([this, producer = std::move(producer)] {
+      detail::ActivityGuard active;
+      ThreadCancelScope scope(&cancelled_);
+      try {
+        producer([this](T item) { return push(std::move(item)); },
+                 [this] { return cancelled_.load() || shutting_down(); });
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        error_ = std::current_exception();
+      }
+      std::lock_guard<std::mutex> lock(mutex_);
+      finished_ = true;
+      ready_.notify_all();
+    });
+  }
+
   bool push(T item) {
-    if (cancelled_) return false;
+    if (cancelled_ || shutting_down()) return false;  // may run on a helper thread
     std::lock_guard<std::mutex> lock(mutex_);
     items_.push_back(std::move(item));
     ready_.notify_all();
@@ -89,6 +113,7 @@ class Stream {
   std::exception_ptr error_;
   bool finished_ = false;
   std::atomic<bool> cancelled_{false};
+  std::mutex join_mutex_;
   std::thread worker_;  // last member: it starts after the others exist
 };
 

@@ -3,6 +3,7 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <fstream>
@@ -13,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "kubeflow/error.hpp"
+#include "kubeflow/lifecycle.hpp"
 
 namespace kubeflow::http {
 
@@ -48,7 +50,7 @@ struct Transfer {
   std::string pending;  // a partial line waiting for its '\n'
   bool stopped_by_sink = false;
   CURL* handle = nullptr;
-  const CancelCheck* cancel = nullptr;
+  std::exception_ptr error;  // thrown by a sink; rethrown after the transfer, never into curl
 };
 
 bool status_is_success(CURL* handle) {
@@ -57,9 +59,7 @@ bool status_is_success(CURL* handle) {
   return status >= 200 && status < 300;
 }
 
-size_t on_body(char* data, size_t size, size_t count, void* user) {
-  auto* t = static_cast<Transfer*>(user);
-  const size_t n = size * count;
+size_t deliver(Transfer* t, char* data, size_t n) {
   // Error bodies of streaming calls are collected whole, so they can become a typed error.
   if (t->sink == nullptr || !status_is_success(t->handle)) {
     t->body.append(data, n);
@@ -81,36 +81,44 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
   return n;
 }
 
-size_t on_header(char* data, size_t size, size_t count, void* user) {
+// curl is C: an exception must not unwind through it. Keep it, stop the transfer, rethrow
+// after curl returned.
+size_t on_body(char* data, size_t size, size_t count, void* user) noexcept {
   auto* t = static_cast<Transfer*>(user);
-  const size_t n = size * count;
-  std::string_view header(data, n);
-  constexpr std::string_view kRetryAfter = "retry-after:";
-  if (header.size() > kRetryAfter.size()) {
-    bool match = true;
-    for (size_t i = 0; i < kRetryAfter.size(); ++i) {
-      if (std::tolower(static_cast<unsigned char>(header[i])) != kRetryAfter[i]) {
-        match = false;
-        break;
-      }
-    }
-    if (match) {
-      std::string value(header.substr(kRetryAfter.size()));
-      while (!value.empty() && std::isspace(static_cast<unsigned char>(value.back()))) {
-        value.pop_back();
-      }
-      while (!value.empty() && std::isspace(static_cast<unsigned char>(value.front()))) {
-        value.erase(0, 1);
-      }
-      t->retry_after = value;
-    }
+  try {
+    return deliver(t, data, size * count);
+  } catch (...) {
+    t->error = std::current_exception();
+    return 0;
   }
-  return n;
 }
 
-int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+void read_header(Transfer* t, std::string_view header) {
+  constexpr std::string_view kRetryAfter = "retry-after:";
+  if (header.size() <= kRetryAfter.size()) return;
+  for (size_t i = 0; i < kRetryAfter.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(header[i])) != kRetryAfter[i]) return;
+  }
+  std::string value(header.substr(kRetryAfter.size()));
+  while (!value.empty() && std::isspace(static_cast<unsigned char>(value.back()))) {
+    value.pop_back();
+  }
+  while (!value.empty() && std::isspace(static_cast<unsigned char>(value.front()))) {
+    value.erase(0, 1);
+  }
+  t->retry_after = value;
+}
+
+size_t on_header(char* data, size_t size, size_t count, void* user) noexcept {
   auto* t = static_cast<Transfer*>(user);
-  return (t->cancel != nullptr && *t->cancel && (*t->cancel)()) ? 1 : 0;
+  const size_t n = size * count;
+  try {
+    read_header(t, std::string_view(data, n));
+  } catch (...) {
+    t->error = std::current_exception();
+    return 0;
+  }
+  return n;
 }
 
 std::string read_token_file(const std::string& path) {
@@ -149,6 +157,19 @@ std::pair<std::string, std::string> host_and_port(const std::string& server) {
   return {rest, port};
 }
 
+// An easy handle and the multi handle that drives it. The multi owns the connection cache, so
+// the pair stays together in the pool to keep connections warm.
+struct Handles {
+  CURL* easy = nullptr;
+  CURLM* multi = nullptr;
+  void cleanup() noexcept {
+    if (easy != nullptr) curl_easy_cleanup(easy);
+    if (multi != nullptr) curl_multi_cleanup(multi);
+    easy = nullptr;
+    multi = nullptr;
+  }
+};
+
 }  // namespace
 
 struct HttpClient::Impl {
@@ -156,29 +177,45 @@ struct HttpClient::Impl {
   std::string base_url;      // what the URL starts with (tls-server-name swapped in if set)
   HeaderList connect_to;     // CURLOPT_CONNECT_TO entry when tls-server-name is set
   std::mutex pool_mutex;
-  std::vector<CURL*> pool;   // idle handles; each keeps its own live connections
+  std::vector<Handles> pool;  // idle pairs; each multi keeps its own live connections
   std::atomic<long> requests{0};
   bool http2 = false;
 
-  CURL* acquire() {
-    {
-      std::lock_guard<std::mutex> lock(pool_mutex);
-      if (!pool.empty()) {
-        CURL* h = pool.back();
-        pool.pop_back();
-        curl_easy_reset(h);
-        return h;
+  // A pair from the pool for one call; back to the pool on every path, exceptions included.
+  class Lease {
+   public:
+    explicit Lease(Impl& impl) : impl_(impl) {
+      {
+        std::lock_guard<std::mutex> lock(impl_.pool_mutex);
+        if (!impl_.pool.empty()) {
+          handles_ = impl_.pool.back();
+          impl_.pool.pop_back();
+          curl_easy_reset(handles_.easy);
+          return;
+        }
+      }
+      handles_.easy = curl_easy_init();
+      handles_.multi = curl_multi_init();
+      if (handles_.easy == nullptr || handles_.multi == nullptr) {
+        handles_.cleanup();
+        throw Error(ErrorCode::kInternal, "libcurl could not allocate a handle (out of memory)");
       }
     }
-    CURL* h = curl_easy_init();
-    if (h == nullptr) throw Error(ErrorCode::kInternal, "curl_easy_init failed");
-    return h;
-  }
+    ~Lease() {
+      // Drop references to per-call buffers before the handle is reused.
+      curl_easy_setopt(handles_.easy, CURLOPT_HTTPHEADER, nullptr);
+      std::lock_guard<std::mutex> lock(impl_.pool_mutex);
+      impl_.pool.push_back(handles_);
+    }
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    [[nodiscard]] CURL* easy() const noexcept { return handles_.easy; }
+    [[nodiscard]] CURLM* multi() const noexcept { return handles_.multi; }
 
-  void release(CURL* h) {
-    std::lock_guard<std::mutex> lock(pool_mutex);
-    pool.push_back(h);
-  }
+   private:
+    Impl& impl_;
+    Handles handles_;
+  };
 
   void configure(CURL* h, const Request& request, Transfer& transfer, SecretHeaderList& headers) {
     const std::string url = base_url + request.path_and_query;
@@ -190,6 +227,11 @@ struct HttpClient::Impl {
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeouts.total.count()));
     curl_easy_setopt(h, CURLOPT_USERAGENT, "kubeflow-sdk-cpp/" KUBEFLOW_VERSION);
     curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");  // gzip when the server offers it
+    // A peer that vanished without a FIN (host down, NAT dropped) is noticed within ~1 min
+    // even on a quiet followed log, instead of the stream hanging until its total timeout.
+    curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(h, CURLOPT_TCP_KEEPIDLE, 15L);
+    curl_easy_setopt(h, CURLOPT_TCP_KEEPINTVL, 5L);
     if (http2) curl_easy_setopt(h, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
     if (connect_to.list != nullptr) curl_easy_setopt(h, CURLOPT_CONNECT_TO, connect_to.list);
 
@@ -248,38 +290,70 @@ struct HttpClient::Impl {
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &transfer);
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, &transfer);
-    if (transfer.cancel != nullptr && *transfer.cancel) {
-      curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-      curl_easy_setopt(h, CURLOPT_XFERINFODATA, &transfer);
-      curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+  }
+
+  // Drives one transfer on the pair's multi handle, polling at most kPollSlice apart so that a
+  // cancel (the caller's, the thread's Ctrl-C scope, or process shutdown) ends it promptly
+  // even while the server sends nothing.
+  static CURLcode drive(CURLM* multi, CURL* easy, const CancelCheck& cancel, bool& cancelled) {
+    constexpr int kPollSliceMs = 100;
+    if (curl_multi_add_handle(multi, easy) != CURLM_OK) return CURLE_FAILED_INIT;
+    CURLcode result = CURLE_OK;
+    bool done = false;
+    while (!done) {
+      int running = 0;
+      if (curl_multi_perform(multi, &running) != CURLM_OK) {
+        result = CURLE_FAILED_INIT;
+        break;
+      }
+      int queued = 0;
+      while (CURLMsg* msg = curl_multi_info_read(multi, &queued)) {
+        if (msg->msg == CURLMSG_DONE && msg->easy_handle == easy) {
+          result = msg->data.result;
+          done = true;
+        }
+      }
+      if (done || running == 0) break;
+      if (ThreadCancelScope::cancelled() || (cancel && cancel())) {
+        cancelled = true;
+        result = CURLE_ABORTED_BY_CALLBACK;
+        break;
+      }
+      if (curl_multi_poll(multi, nullptr, 0, kPollSliceMs, nullptr) != CURLM_OK) {
+        result = CURLE_FAILED_INIT;
+        break;
+      }
     }
+    curl_multi_remove_handle(multi, easy);
+    return result;
   }
 
   Response run(const Request& request, const LineSink* sink, const CancelCheck& cancel) {
-    CURL* h = acquire();
+    Response response;
+    if (shutting_down()) {
+      response.curl_code = CURLE_ABORTED_BY_CALLBACK;
+      response.curl_error = "the process is shutting down";
+      return response;
+    }
+    detail::ActivityGuard active;
     Transfer transfer;
     transfer.sink = sink;
-    transfer.cancel = &cancel;
-    Response response;
     {
+      Lease lease(*this);
       SecretHeaderList headers;
-      try {
-        configure(h, request, transfer, headers);
-      } catch (...) {
-        release(h);
-        throw;
-      }
+      configure(lease.easy(), request, transfer, headers);
       ++requests;
-      const CURLcode code = curl_easy_perform(h);
-      curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &response.status);
+      bool cancelled = false;
+      const CURLcode code = drive(lease.multi(), lease.easy(), cancel, cancelled);
+      curl_easy_getinfo(lease.easy(), CURLINFO_RESPONSE_CODE, &response.status);
+      if (transfer.error) std::rethrow_exception(transfer.error);
       if (code != CURLE_OK && !(code == CURLE_WRITE_ERROR && transfer.stopped_by_sink)) {
         response.curl_code = static_cast<int>(code);
-        response.curl_error = curl_easy_strerror(code);
+        response.curl_error = cancelled ? (shutting_down() ? "the process is shutting down"
+                                                           : "cancelled by the caller")
+                                        : curl_easy_strerror(code);
       }
-      // Drop references to per-call buffers before the handle returns to the pool.
-      curl_easy_setopt(h, CURLOPT_HTTPHEADER, nullptr);
     }
-    release(h);
     if (sink != nullptr && !transfer.pending.empty() && response.curl_code == 0 &&
         !transfer.stopped_by_sink && response.status >= 200 && response.status < 300) {
       (*sink)(transfer.pending);  // a last line without its newline
@@ -289,6 +363,15 @@ struct HttpClient::Impl {
     return response;
   }
 };
+
+std::string redact_url(const std::string& url) {
+  const auto scheme = url.find("://");
+  const size_t host_start = scheme == std::string::npos ? 0 : scheme + 3;
+  const size_t host_end = std::min(url.find_first_of("/?#", host_start), url.size());
+  const auto at = url.rfind('@', host_end == std::string::npos ? url.size() : host_end);
+  if (at == std::string::npos || at < host_start) return url;
+  return url.substr(0, host_start) + "***" + url.substr(at);
+}
 
 HttpClient::HttpClient(config::ConnectionConfig connection) : impl_(std::make_unique<Impl>()) {
   ensure_curl_initialized();
@@ -313,7 +396,7 @@ HttpClient::HttpClient(config::ConnectionConfig connection) : impl_(std::make_un
 }
 
 HttpClient::~HttpClient() {
-  for (CURL* h : impl_->pool) curl_easy_cleanup(h);
+  for (auto& h : impl_->pool) h.cleanup();
 }
 
 Response HttpClient::perform(const Request& request, const CancelCheck& cancel) {

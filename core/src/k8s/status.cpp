@@ -45,6 +45,14 @@ std::string hint_for(ErrorCode code, const RequestContext& c) {
   }
 }
 
+// `object[key]` as text whatever the server put there: a Status is not trusted to be well-typed.
+std::string text_of(const nlohmann::json& object, const char* key) {
+  if (!object.is_object()) return {};
+  const auto it = object.find(key);
+  if (it == object.end() || it->is_null()) return {};
+  return it->is_string() ? it->get<std::string>() : it->dump();
+}
+
 std::string object_label(const RequestContext& c) {
   std::string label = c.kind.empty() ? "object" : c.kind;
   if (!c.name.empty()) label += " " + (c.ns.empty() ? c.name : c.ns + "/" + c.name);
@@ -55,15 +63,36 @@ std::string object_label(const RequestContext& c) {
 Error transport_error(const http::Response& r, const RequestContext& c) {
   const bool timed_out = r.curl_code == CURLE_OPERATION_TIMEDOUT;
   const std::string what = fmt::format("{} {}", c.verb, object_label(c));
+  const std::string server = http::redact_url(c.server);
+  if (r.curl_code == CURLE_ABORTED_BY_CALLBACK) {
+    return Error(ErrorCode::kTransport, fmt::format("{} was stopped: {}", what, r.curl_error),
+                 {.kind = c.kind, .name = c.name, .ns = c.ns});
+  }
+  if (r.curl_code == CURLE_SSL_CERTPROBLEM) {
+    // libcurl could not use our own certificate or key: a configuration fault, not the network.
+    return Error(ErrorCode::kConfig,
+                 fmt::format("{} failed: the client certificate or key of the kubeconfig user "
+                             "cannot be used ({}). Check client-certificate(-data) and "
+                             "client-key(-data): both PEM, and the key must match the "
+                             "certificate",
+                             what, r.curl_error),
+                 {.field = "client-key-data",
+                  .hint = "Fix or regenerate the user's client certificate and key",
+                  .kind = c.kind, .name = c.name, .ns = c.ns});
+  }
   if (timed_out) {
     return Error(ErrorCode::kTimeout,
-                 fmt::format("{} timed out talking to {}: {}", what, c.server, r.curl_error),
+                 fmt::format("{} timed out talking to {}: {}", what, server, r.curl_error),
                  {.hint = "The API server is slow or unreachable; retry, or raise the timeout",
                   .kind = c.kind, .name = c.name, .ns = c.ns});
   }
   return Error(ErrorCode::kTransport,
-               fmt::format("{} failed: cannot reach the API server {}: {}", what, c.server,
-                           r.curl_error),
+               fmt::format("{} failed: {} the API server {}: {}", what,
+                           r.curl_code == CURLE_COULDNT_CONNECT ||
+                                   r.curl_code == CURLE_COULDNT_RESOLVE_HOST
+                               ? "cannot reach"
+                               : "lost the connection to",
+                           server, r.curl_error),
                {.hint = "Check that the cluster is running and the kubeconfig server URL and "
                         "certificates are right",
                 .kind = c.kind, .name = c.name, .ns = c.ns});
@@ -72,7 +101,19 @@ Error transport_error(const http::Response& r, const RequestContext& c) {
 }  // namespace
 
 Error error_from_response(const http::Response& r, const RequestContext& c) {
-  if (r.curl_code != 0) return transport_error(r, c);
+  // A server that answers with an error status and hangs up before reading the whole request
+  // (413 for a body that is too large) leaves curl with a send/partial error; the status is
+  // what happened.
+  if (r.curl_code != 0 && r.status < 400) return transport_error(r, c);
+  if (r.status == 400 && r.body.find("Client sent an HTTP request to an HTTPS server") !=
+                             std::string::npos) {
+    return Error(ErrorCode::kConfig,
+                 fmt::format("{} {} failed: the server URL {} starts with http:// but the server "
+                             "speaks HTTPS. Use https:// in the server URL",
+                             c.verb, object_label(c), http::redact_url(c.server)),
+                 {.field = "server", .hint = "Use https:// in the server URL",
+                  .kind = c.kind, .name = c.name, .ns = c.ns});
+  }
 
   ErrorDetails d;
   d.http_status = static_cast<int>(r.status);
@@ -80,14 +121,14 @@ Error error_from_response(const http::Response& r, const RequestContext& c) {
   d.name = c.name;
   d.ns = c.ns;
   const auto status = nlohmann::json::parse(r.body, nullptr, /*allow_exceptions=*/false);
-  if (status.is_object() && status.value("kind", "") == "Status") {
-    d.server_message = status.value("message", "");
-    d.reason = status.value("reason", "");
+  if (status.is_object() && text_of(status, "kind") == "Status") {
+    d.server_message = text_of(status, "message");
+    d.reason = text_of(status, "reason");
     if (auto details = status.find("details"); details != status.end() && details->is_object()) {
       if (auto causes = details->find("causes"); causes != details->end() && causes->is_array()) {
         for (const auto& cause : *causes) {
-          d.causes.push_back({cause.value("reason", ""), cause.value("message", ""),
-                              cause.value("field", "")});
+          d.causes.push_back(
+              {text_of(cause, "reason"), text_of(cause, "message"), text_of(cause, "field")});
         }
       }
       if (auto retry = details->find("retryAfterSeconds");
@@ -107,6 +148,10 @@ Error error_from_response(const http::Response& r, const RequestContext& c) {
   }
   const ErrorCode code = code_for_status(r.status, d.reason);
   d.hint = hint_for(code, c);
+  if (r.status == 413) {
+    d.hint = "The request is larger than the API server accepts (about 3 MiB): send less, e.g. "
+             "large files through storage instead of environment variables or inline code";
+  }
   std::string message = fmt::format("{} {} failed: HTTP {}", c.verb, object_label(c), r.status);
   if (!d.reason.empty()) message += " " + d.reason;
   if (!d.server_message.empty()) message += ": " + d.server_message;

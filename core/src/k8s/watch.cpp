@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "k8s/watch.hpp"
 
+#include "k8s/reconnect.hpp"
+
 #include <fmt/format.h>
 
 namespace kubeflow::k8s {
@@ -30,30 +32,44 @@ void watch(RestClient& rest, const Resource& resource, const std::string& ns,
            const ListOptions& options, std::string resource_version, const WatchHandler& handler,
            const Relist& relist, const std::function<bool()>& cancelled) {
   const RequestContext context{"watch", resource.kind, ns, "", rest.http().connection().server};
+  Reconnect reconnect;
+  bool need_relist = false;
   while (!cancelled()) {
-    bool gone = false;
     try {
+      // A relist after 410 can meet the same outage as the watch; it retries alike.
+      if (need_relist) {
+        resource_version = relist();
+        need_relist = false;
+      }
       rest.stream(
           watch_path(resource, ns, options, resource_version), context,
           [&](std::string_view line) {
             if (line.empty()) return true;
             const auto event = nlohmann::json::parse(line, nullptr, false);
             if (!event.is_object()) return true;
-            const std::string type = event.value("type", "");
+            reconnect.succeeded();
+            const auto type_it = event.find("type");
+            const std::string type =
+                type_it != event.end() && type_it->is_string() ? type_it->get<std::string>() : "";
             const auto& object = event.contains("object") ? event["object"] : nlohmann::json{};
             if (type == "ERROR") {
-              if (object.is_object() && object.value("code", 0) == 410) {
-                gone = true;
+              const auto code = object.is_object() ? object.find("code") : object.end();
+              if (object.is_object() && code != object.end() && *code == 410) {
+                need_relist = true;
                 return false;
               }
+              const auto message = object.is_object() ? object.find("message") : object.end();
               throw Error(ErrorCode::kServerError,
                           fmt::format("watch {} failed: {}", resource.kind,
-                                      object.is_object() ? object.value("message", "") : ""),
+                                      object.is_object() && message != object.end()
+                                          ? message->dump()
+                                          : event.dump()),
                           {.kind = resource.kind, .ns = ns});
             }
             if (object.is_object() && object.contains("metadata")) {
               const auto& metadata = object["metadata"];
-              if (metadata.contains("resourceVersion") && metadata["resourceVersion"].is_string()) {
+              if (metadata.is_object() && metadata.contains("resourceVersion") &&
+                  metadata["resourceVersion"].is_string()) {
                 resource_version = metadata["resourceVersion"].get<std::string>();
               }
             }
@@ -61,14 +77,18 @@ void watch(RestClient& rest, const Resource& resource, const std::string& ns,
             return !cancelled();
           },
           kClientTimeout, cancelled);
+      reconnect.succeeded();  // the server ended the stream on time: it is there
     } catch (const Error& e) {
-      // A stream that outlived the client timeout just reconnects; an HTTP 410 (instead of an
-      // ERROR event) means the same as the event: our version is too old.
-      if (e.code() == ErrorCode::kTimeout) continue;
-      if (e.details().http_status != 410) throw;
-      gone = true;
+      // HTTP 410 (instead of an ERROR event) means the same as the event: our version is too
+      // old, so list again.
+      if (e.details().http_status == 410) {
+        need_relist = true;
+        continue;
+      }
+      // A dropped connection, an API server restarting (refused, 503 while not ready) or a
+      // stream that outlived the client timeout: resume from the last version seen.
+      if (!reconnect.retryable(e) || !reconnect.wait(cancelled)) throw;
     }
-    if (gone) resource_version = relist();
   }
 }
 

@@ -12,9 +12,11 @@
 
 #include <fmt/format.h>
 
+#include "k8s/reconnect.hpp"
 #include "k8s/rest_client.hpp"
 #include "k8s/watch.hpp"
 #include "trainer/job_status.hpp"
+#include "trainer/log_follow.hpp"
 #include "util/yaml_json.hpp"
 
 namespace kubeflow::trainer {
@@ -68,20 +70,6 @@ bool is_child_job_name(const std::string& job_name, const std::string& trainjob)
   return false;
 }
 
-// RFC 3339 UTC times from the API server come with and without fractional seconds
-// ("...:00Z", "...:00.123456Z"); pad the fraction so that they compare correctly as text.
-std::string time_sort_key(const std::string& time) {
-  std::string text = time;
-  if (!text.empty() && text.back() == 'Z') text.pop_back();
-  std::string fraction;
-  if (const auto dot = text.find('.'); dot != std::string::npos) {
-    fraction = text.substr(dot + 1);
-    text.resize(dot);
-  }
-  fraction.resize(9, '0');
-  return text + "." + fraction;
-}
-
 RuntimeInfo placeholder_runtime(const std::string& name, const std::string& kind) {
   RuntimeInfo info;
   info.name = name;
@@ -98,6 +86,7 @@ struct TrainerApi::Impl {
   std::shared_ptr<http::HttpClient> http;
   k8s::RestClient rest;
   std::string ns;
+  std::string shown_server;  // the server URL without any user:password
   std::mutex mutex;  // guards the caches below
   // "<kind>/<name>" -> runtime and when it was read. Entries expire so that a long-lived client
   // (a notebook kernel) sees an administrator's edits to a runtime within a minute.
@@ -115,7 +104,8 @@ struct TrainerApi::Impl {
         rest(http, timeouts),
         ns(!namespace_name.empty()             ? std::move(namespace_name)
            : !connection.namespace_name.empty() ? connection.namespace_name
-                                                : "default") {}
+                                                : "default"),
+        shown_server(http::redact_url(connection.server)) {}
 
   void remember(const RuntimeInfo& info) {
     std::lock_guard<std::mutex> lock(mutex);
@@ -257,6 +247,7 @@ struct TrainerApi::Impl {
     std::atomic<bool> stop{false};
     auto stopped = [&] { return stop.load() || cancelled(); };
     std::thread pod_watcher([&] {
+      ThreadCancelScope scope(&stop);  // its relists abort too when the watch ends
       try {
         k8s::watch(
             rest, k8s::kPods, ns, pod_options, pod_version,
@@ -308,6 +299,40 @@ struct TrainerApi::Impl {
     }
   }
 
+  // The pod of a started `step`, waiting while it is Pending; throws kNotFound once the job
+  // finished without the step ever starting (nothing will ever be logged).
+  std::string wait_for_started_pod(const std::string& name, const std::string& step,
+                                   const Stream<std::string>::Cancelled& cancelled) {
+    k8s::Reconnect reconnect;
+    while (!cancelled()) {
+      try {
+        const TrainJobInfo info = get_job(name);
+        reconnect.succeeded();
+        auto it = std::find_if(info.steps.begin(), info.steps.end(),
+                               [&](const StepInfo& s) { return s.name == step; });
+        if (it != info.steps.end() && it->status && *it->status != "Pending") return it->pod_name;
+        if (info.status == "Complete" || info.status == "Failed") {
+          (void)pod_for_step(name, step, /*started=*/true);  // throws kNotFound
+        }
+      } catch (const Error& e) {
+        if (!k8s::Reconnect::retryable(e) || !reconnect.wait(cancelled)) throw;
+        continue;
+      }
+      for (int i = 0; i < 10 && !cancelled(); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    }
+    return {};
+  }
+
+  void follow_logs(const std::string& name, const std::string& step,
+                   const Stream<std::string>::Emit& emit,
+                   const Stream<std::string>::Cancelled& cancelled) {
+    const std::string pod = wait_for_started_pod(name, step, cancelled);
+    if (cancelled()) return;
+    follow_container_log(rest, ns, pod, container_for_step(step), emit, cancelled);
+  }
+
   TrainJobInfo get_job(const std::string& name) {
     auto trainjob = rest.get(k8s::kTrainJobs, ns, name);
     auto pods = rest.list(k8s::kPods, ns, {.label_selector = pod_selector(name)});
@@ -328,9 +353,7 @@ TrainerApi::~TrainerApi() = default;
 
 const std::string& TrainerApi::namespace_name() const noexcept { return impl_->ns; }
 
-const std::string& TrainerApi::server() const noexcept {
-  return impl_->http->connection().server;
-}
+const std::string& TrainerApi::server() const noexcept { return impl_->shown_server; }
 
 std::vector<RuntimeInfo> TrainerApi::list_runtimes() {
   std::vector<RuntimeInfo> result;
@@ -430,31 +453,7 @@ std::shared_ptr<Stream<std::string>> TrainerApi::follow_job_logs(const std::stri
   return std::make_shared<Stream<std::string>>(
       [impl, name, step](const Stream<std::string>::Emit& emit,
                          const Stream<std::string>::Cancelled& cancelled) {
-        std::string pod;
-        while (!cancelled()) {
-          const TrainJobInfo info = impl->get_job(name);
-          auto it = std::find_if(info.steps.begin(), info.steps.end(),
-                                 [&](const StepInfo& s) { return s.name == step; });
-          if (it != info.steps.end() && it->status && *it->status != "Pending") {
-            pod = it->pod_name;
-            break;
-          }
-          if (info.status == "Complete" || info.status == "Failed") {
-            // The job is over and the step never started: nothing will ever be logged.
-            (void)impl->pod_for_step(name, step, /*started=*/true);  // throws kNotFound
-          }
-          for (int i = 0; i < 10 && !cancelled(); ++i) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
-          }
-        }
-        if (cancelled()) return;
-        const std::string path = fmt::format(
-            "{}/log?container={}&follow=true", k8s::object_path(k8s::kPods, impl->ns, pod),
-            k8s::url_encode(container_for_step(step)));
-        impl->rest.stream(
-            path, {"follow logs of", "Pod", impl->ns, pod, impl->http->connection().server},
-            [&](std::string_view line) { return emit(std::string(line)); },
-            std::chrono::hours(24), cancelled);
+        impl->follow_logs(name, step, emit, cancelled);
       });
 }
 

@@ -89,3 +89,44 @@ TEST_CASE("status: curl failures are transport or timeout errors", "[status]") {
   const Error slow = caught({.curl_code = CURLE_OPERATION_TIMEDOUT, .curl_error = "timeout"});
   CHECK(slow.code() == ErrorCode::kTimeout);
 }
+
+TEST_CASE("status: an error status with a broken connection is the status (413)", "[status]") {
+  Response r;
+  r.status = 413;
+  r.curl_code = CURLE_PARTIAL_FILE;
+  r.curl_error = "Transferred a partial file";
+  const Error e = caught(r);
+  CHECK(e.code() == ErrorCode::kApi);
+  CHECK(e.details().http_status == 413);
+  CHECK(std::string(e.what()).find("partial file") == std::string::npos);
+}
+
+TEST_CASE("status: http:// to an HTTPS port and a bad client key are config errors",
+          "[status]") {
+  Response plain;
+  plain.status = 400;
+  plain.body = "Client sent an HTTP request to an HTTPS server.\n";
+  CHECK(caught(plain).code() == ErrorCode::kConfig);
+  Response key;
+  key.curl_code = CURLE_SSL_CERTPROBLEM;
+  key.curl_error = "Problem with the local SSL certificate";
+  CHECK(caught(key).code() == ErrorCode::kConfig);
+}
+
+TEST_CASE("status: a password in the server URL never reaches a message", "[status]") {
+  const RequestContext context{"get", "TrainJob", "ns", "a", "https://bob:pw-42@10.0.0.1:6443/x"};
+  Response r;
+  r.curl_code = CURLE_COULDNT_CONNECT;
+  r.curl_error = "Couldn't connect to server";
+  const std::string message = kubeflow::k8s::error_from_response(r, context).what();
+  CHECK(message.find("pw-42") == std::string::npos);
+  CHECK(message.find("https://***@10.0.0.1:6443/x") != std::string::npos);
+  CHECK(kubeflow::http::redact_url("https://h:1/p@q") == "https://h:1/p@q");
+}
+
+TEST_CASE("status: a Status with fields of unexpected types still maps", "[status]") {
+  Response r;
+  r.status = 422;
+  r.body = R"({"kind":"Status","message":7,"reason":null,"details":{"causes":["x",{"field":1}]}})";
+  CHECK(caught(r).code() == ErrorCode::kInvalid);
+}

@@ -43,6 +43,10 @@ using LineSink = std::function<bool(std::string_view line)>;
 /// Called about every 100 ms during a transfer; returns true to abort (e.g. Ctrl-C).
 using CancelCheck = std::function<bool()>;
 
+/// `url` with any "user:password@" replaced by "***@", for messages: a server URL may carry
+/// basic-auth credentials and errors must never show them.
+[[nodiscard]] std::string redact_url(const std::string& url);
+
 /// HTTPS client for one API server: TLS verification on by default, credentials from memory,
 /// connection reuse, HTTP/2 when libcurl has it. Thread-safe: each call uses its own handle from
 /// an internal pool.

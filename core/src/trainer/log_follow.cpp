@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "trainer/log_follow.hpp"
+
+#include <chrono>
+
+#include <fmt/format.h>
+
+#include "k8s/reconnect.hpp"
+
+namespace kubeflow::trainer {
+
+namespace {
+
+// "2024-05-01T10:00:00.123456789Z" -> "2024-05-01T10:00:00Z": sinceTime takes whole seconds.
+std::string whole_seconds(const std::string& time) {
+  const auto dot = time.find('.');
+  return dot == std::string::npos ? time : time.substr(0, dot) + "Z";
+}
+
+}  // namespace
+
+std::string time_sort_key(const std::string& time) {
+  std::string text = time;
+  if (!text.empty() && text.back() == 'Z') text.pop_back();
+  std::string fraction;
+  if (const auto dot = text.find('.'); dot != std::string::npos) {
+    fraction = text.substr(dot + 1);
+    text.resize(dot);
+  }
+  fraction.resize(9, '0');
+  return text + "." + fraction;
+}
+
+void follow_container_log(k8s::RestClient& rest, const std::string& ns, const std::string& pod,
+                          const std::string& container, const Stream<std::string>::Emit& emit,
+                          const Stream<std::string>::Cancelled& cancelled) {
+  const std::string base =
+      fmt::format("{}/log?container={}&follow=true&timestamps=true",
+                  k8s::object_path(k8s::kPods, ns, pod), k8s::url_encode(container));
+  const k8s::RequestContext context{"follow logs of", "Pod", ns, pod,
+                                    rest.http().connection().server};
+  std::string last_time;    // timestamp of the last line delivered
+  size_t seen_at_last = 0;  // lines delivered with exactly that timestamp
+  k8s::Reconnect reconnect;
+  while (!cancelled()) {
+    std::string path = base;
+    const std::string resume_time = last_time;
+    const std::string resume_key = time_sort_key(resume_time);
+    const size_t to_skip = seen_at_last;
+    size_t skipped = 0;
+    if (!resume_time.empty()) path += "&sinceTime=" + k8s::url_encode(whole_seconds(resume_time));
+    try {
+      rest.stream(
+          path, context,
+          [&](std::string_view raw) {
+            reconnect.succeeded();
+            const auto space = raw.find(' ');
+            const std::string stamp(raw.substr(0, space));
+            const std::string_view text =
+                space == std::string_view::npos ? std::string_view{} : raw.substr(space + 1);
+            if (!resume_time.empty()) {
+              const auto key = time_sort_key(stamp);
+              if (key < resume_key) return true;
+              if (key == resume_key && skipped < to_skip) {
+                ++skipped;
+                return true;
+              }
+            }
+            if (stamp == last_time) {
+              ++seen_at_last;
+            } else {
+              last_time = stamp;
+              seen_at_last = 1;
+            }
+            return emit(std::string(text));
+          },
+          std::chrono::hours(24), cancelled);
+      return;  // the container ended and its log with it
+    } catch (const Error& e) {
+      if (!k8s::Reconnect::retryable(e) || !reconnect.wait(cancelled)) throw;
+    }
+  }
+}
+
+}  // namespace kubeflow::trainer

@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <string>
+
+#include "k8s/rest_client.hpp"
+#include "kubeflow/stream.hpp"
+
+namespace kubeflow::trainer {
+
+/// RFC 3339 UTC times from the API server come with and without fractional seconds
+/// ("...:00Z", "...:00.123456Z"); this pads the fraction so that they compare correctly as text.
+[[nodiscard]] std::string time_sort_key(const std::string& time);
+
+/// Follows `container` of `pod` until the log ends, `emit` returns false or `cancelled`.
+/// Survives dropped connections: lines are asked for with timestamps, and a resume asks for
+/// `sinceTime` (whole seconds, the API's precision) and skips what was already delivered
+/// (earlier timestamps, and as many lines of the last timestamp as were seen), so nothing is
+/// repeated or lost. Reconnects with k8s::Reconnect's backoff; throws kubeflow::Error when the
+/// outage lasts too long or the failure is not transient.
+void follow_container_log(k8s::RestClient& rest, const std::string& ns, const std::string& pod,
+                          const std::string& container, const Stream<std::string>::Emit& emit,
+                          const Stream<std::string>::Cancelled& cancelled);
+
+}  // namespace kubeflow::trainer
