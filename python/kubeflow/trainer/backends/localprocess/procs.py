@@ -76,8 +76,9 @@ def is_running(proc: ProcessId, markers: Iterable[str] = ()) -> bool:
     """True when ``proc`` still runs and is the process that was recorded (zombies are gone).
 
     Args:
-        proc: The recorded identity. With /proc, a record without start time proves nothing
-            and counts as not running: it may name a recycled pid.
+        proc: The recorded identity. With /proc, a record without start time (written by an
+            older version) proves nothing unless ``markers`` are given: it may name a reused
+            pid.
         markers: Strings the command line must contain as well (with /proc only).
     """
     if proc.pid <= 1:
@@ -93,11 +94,13 @@ def is_running(proc: ProcessId, markers: Iterable[str] = ()) -> bool:
     fields = _stat_fields(proc.pid)
     if fields is None or fields[0] in ("Z", "X", "x"):
         return False
-    if proc.start_time is None or len(fields) <= _START_FIELD:
-        return False
-    if fields[_START_FIELD] != str(proc.start_time):
-        return False
     markers = list(markers)
+    if proc.start_time is None and not markers:
+        return False
+    if proc.start_time is not None and (
+        len(fields) <= _START_FIELD or fields[_START_FIELD] != str(proc.start_time)
+    ):
+        return False
     if markers:
         try:
             cmdline = (_PROC / str(proc.pid) / "cmdline").read_bytes()
