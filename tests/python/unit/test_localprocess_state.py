@@ -135,11 +135,17 @@ def test_damaged_job_file_is_listed_as_failed_and_deletable_with_its_processes(
     assert [j.name for j in client.list_jobs()] == [healthy]
 
 
-def test_damaged_status_file_names_the_file(client: TrainerClient, state_dir: Path) -> None:
+@pytest.mark.parametrize("damage", ["invalid-json", "missing"])
+def test_damaged_status_file_names_the_file(
+    client: TrainerClient, state_dir: Path, damage: str
+) -> None:
     name = client.train(trainer=CustomTrainer(func=say, func_args={"text": "ok"}))
     client.wait_for_job_status(name, timeout=60, polling_interval=1)
     status_file = state_dir / "jobs" / name / "status.json"
-    status_file.write_text('{"phase": ')
+    if damage == "missing":
+        status_file.unlink()
+    else:
+        status_file.write_text('{"phase": ')
     (job,) = client.list_jobs()
     assert job.status == "Failed"
     with pytest.raises(JobFailedError, match=str(status_file)):

@@ -312,7 +312,6 @@ class LocalProcessBackend(RuntimeBackend):
             step=step,
             exit_code=status.exit_code,
             log_tail=tail,
-            file=str(self.store.job_dir(name)),
             hint=(f"delete it with delete_job({name!r})" if spec.damage else
                   f"all logs: get_job_logs({name!r}, step=...) or {self.store.job_dir(name)}"),
         )

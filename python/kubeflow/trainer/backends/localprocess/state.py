@@ -144,6 +144,9 @@ def runtime_from_dict(data: dict[str, Any]) -> types.Runtime:
     )
 
 
+_warned: set[tuple[str, tuple[str, ...]]] = set()
+
+
 def _known_fields(cls: type, data: object, path: Path) -> dict[str, Any]:
     """The keys of ``data`` that are fields of dataclass ``cls``, after checking that ``data`` is
     an object with every required field; unknown keys are logged and dropped.
@@ -154,10 +157,11 @@ def _known_fields(cls: type, data: object, path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise damaged(path, f"it holds {json.dumps(data)[:40]} instead of an object")
     names = {f.name for f in fields(cls) if f.init}
-    unknown = sorted(set(data) - names)
-    if unknown:
+    unknown = sorted(map(str, set(data) - names))
+    if unknown and (str(path), tuple(unknown)) not in _warned:
+        _warned.add((str(path), tuple(unknown)))  # once per file, not at every poll
         logger.warning("%s: ignoring unknown keys %s (written by a newer version, version %r)",
-                       path, ", ".join(map(str, unknown)), data.get("version"))
+                       path, ", ".join(unknown), data.get("version"))
     required = [f.name for f in fields(cls)
                 if f.init and f.default is MISSING and f.default_factory is MISSING]
     missing = [n for n in required if n not in data]
@@ -409,12 +413,14 @@ class JobStore:
 
         Raises:
             JobNotFoundError: no such job.
-            LocalStateError: its status.json is damaged.
+            LocalStateError: its status.json is damaged or missing.
         """
         path = self.job_dir(name) / STATUS_FILE
         try:
             return JobStatus.from_dict(read_json(path), path)
         except (FileNotFoundError, NotADirectoryError):
+            if (self.job_dir(name) / JOB_FILE).exists():
+                raise damaged(path, "it is missing") from None
             raise self.not_found(name) from None
 
     def status_mtime(self, name: str) -> int:
