@@ -25,6 +25,7 @@ import os
 import shutil
 import sys
 import tempfile
+import uuid
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from datetime import datetime, timezone
 from pathlib import Path
@@ -388,7 +389,9 @@ class JobStore:
             entries = list(self.jobs_dir.iterdir())
         except FileNotFoundError:
             return []
-        return sorted(e.name for e in entries if (e / JOB_FILE).is_file())
+        # Hidden entries are directories of deleted jobs being removed (see remove()).
+        return sorted(e.name for e in entries
+                      if not e.name.startswith(".") and (e / JOB_FILE).is_file())
 
     def read_spec(self, name: str) -> JobSpec:
         """The spec of job ``name``.
@@ -441,26 +444,41 @@ class JobStore:
     def remove(self, name: str) -> None:
         """Delete the job's directory; a directory already gone is not an error.
 
+        The directory is first renamed to a hidden name, so the job disappears at once and
+        whole, or not at all; its content is removed afterwards.
+
         Raises:
-            LocalStateError: some of it could not be removed (naming the path and the reason).
+            LocalStateError: it could not be renamed (the job is intact), or its content could
+                not be removed (the job is gone, the hidden directory is named).
         """
         job_dir = self.job_dir(name)
-        failures: list[str] = []
-
-        def record(function: Any, path: str, error: BaseException) -> None:
-            if not isinstance(error, FileNotFoundError):
-                failures.append(f"{path}: {getattr(error, 'strerror', None) or error}")
-
-        if sys.version_info >= (3, 12):
-            shutil.rmtree(job_dir, onexc=record)
-        else:
-            shutil.rmtree(job_dir, onerror=lambda f, p, info: record(f, p, info[1]))
-        if failures or job_dir.exists():
+        trash = self.jobs_dir / f".{name}.deleted-{uuid.uuid4().hex[:8]}"
+        try:
+            os.rename(job_dir, trash)
+        except FileNotFoundError:
+            return
+        except OSError as error:
             raise LocalStateError(
-                f"Cannot remove TrainJob {name}: {failures[0] if failures else job_dir}",
+                f"Cannot remove TrainJob {name}: {job_dir}: {error.strerror or error}",
                 file=str(job_dir),
                 name=name,
                 hint="make the state directory writable and call delete_job() again",
+            ) from None
+        failures: list[str] = []
+
+        def record(function: Any, path: str, error: BaseException) -> None:
+            failures.append(f"{path}: {getattr(error, 'strerror', None) or error}")
+
+        if sys.version_info >= (3, 12):
+            shutil.rmtree(trash, onexc=record)
+        else:
+            shutil.rmtree(trash, onerror=lambda f, p, info: record(f, p, info[1]))
+        if failures:
+            raise LocalStateError(
+                f"TrainJob {name} is deleted, but its files could not be removed: {failures[0]}",
+                file=str(trash),
+                name=name,
+                hint=f"remove {trash} by hand",
             )
 
     def not_found(self, name: str) -> JobNotFoundError:
