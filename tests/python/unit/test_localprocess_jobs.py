@@ -115,6 +115,11 @@ def wait_gone(pids: list[int], seconds: float = 5.0) -> list[int]:
     return [p for p in pids if alive(p)]
 
 
+def supervisor_pid(state_dir: Path, name: str) -> int:
+    """The pid in supervisor.pid ("<pid> <start time>")."""
+    return int((state_dir / "jobs" / name / "supervisor.pid").read_text().split()[0])
+
+
 def subprocess_env(state_dir: Path) -> dict[str, str]:
     package_root = str(Path(kubeflow.__file__).resolve().parent.parent)
     env = dict(os.environ, KUBEFLOW_LOCAL_STATE_DIR=str(state_dir))
@@ -342,7 +347,7 @@ def test_delete_leaves_no_process_behind(client: TrainerClient, state_dir: Path)
     for node in range(2):
         line = next(iter(client.get_job_logs(name, step=f"node-{node}", follow=True)))
         pids += [int(p) for p in line.split()[1:]]
-    supervisor = int((state_dir / "jobs" / name / "supervisor.pid").read_text())
+    supervisor = supervisor_pid(state_dir, name)
     pids.append(supervisor)
     assert all(alive(p) for p in pids)
     # Deleted from another client instance, as from a restarted notebook.
@@ -362,7 +367,7 @@ def test_killed_supervisor_is_reported_as_failed(client: TrainerClient, state_di
     rank_pid = json.loads((state_dir / "jobs" / name / "status.json").read_text())["ranks"][0][
         "pid"
     ]
-    os.kill(int((state_dir / "jobs" / name / "supervisor.pid").read_text()), signal.SIGKILL)
+    os.kill(supervisor_pid(state_dir, name), signal.SIGKILL)
     with pytest.raises(JobFailedError, match="supervisor"):
         client.wait_for_job_status(name, timeout=30, polling_interval=1)
     assert wait_gone([rank_pid]) == []  # the rank dies with its supervisor

@@ -279,6 +279,8 @@ class KubernetesBackend(RuntimeBackend):
     def list_jobs(self, runtime: Optional[types.Runtime] = None) -> list[types.TrainJob]:
         """See TrainerClient.list_jobs."""
         infos = self._api.list_jobs(runtime.name if runtime is not None else None)
+        if runtime is not None:  # the core matches the name; a runtime is kind and name
+            infos = [i for i in infos if i.runtime_kind == runtime.kind.value]
         return [_convert.job_from_info(i) for i in infos]
 
     def get_job(self, name: str) -> types.TrainJob:

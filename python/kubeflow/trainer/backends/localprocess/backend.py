@@ -18,7 +18,9 @@ from kubeflow.common import utils as common_utils
 from kubeflow.trainer import _function
 from kubeflow.trainer.backends.base import RuntimeBackend
 from kubeflow.trainer.backends.localprocess import job as local_job
-from kubeflow.trainer.backends.localprocess import launcher, logs, rank_env, runtimes, state
+from kubeflow.trainer.backends.localprocess import (launcher, logs, procs, rank_env, runtimes,
+                                                    state)
+from kubeflow.trainer.backends.localprocess.errors import JobNotFoundError, LocalStateError
 from kubeflow.trainer.backends.localprocess.types import LocalProcessBackendConfig
 from kubeflow.trainer.constants import constants
 from kubeflow.trainer.errors import JobFailedError, JobTimeoutError, ValidationError
@@ -81,10 +83,12 @@ class LocalProcessBackend(RuntimeBackend):
         Raises:
             ValidationError: (a ``ValueError``) ``runtime`` is not a Runtime, or is a
                 BuiltinTrainer runtime.
+            RuntimeNotFoundError: (a ``ValueError``) no local runtime has its name (as upstream).
         """
         if not isinstance(runtime, types.Runtime):
             raise ValidationError(f"runtime must be a Runtime, got {type(runtime).__name__}",
                                   field="runtime")
+        runtimes.get_runtime(runtime.name)
         if runtime.trainer.trainer_type == types.TrainerType.BUILTIN_TRAINER:
             raise ValidationError(
                 f"Runtime '{runtime.name}' is a BuiltinTrainer runtime; its packages are those "
@@ -202,6 +206,11 @@ class LocalProcessBackend(RuntimeBackend):
         job_dir = self.store.create(spec, code, file_name)
         try:
             launcher.start_supervisor(job_dir, spec.python, spec.cwd)
+        except JobNotFoundError:
+            # Deleted by another client right away: the job was created, as on a cluster where
+            # a delete can follow the create at once; later calls report it as not found.
+            logger.info("Local TrainJob %s was deleted while it was being started", name)
+            return name
         except BaseException:
             self.store.remove(name)
             raise
@@ -210,25 +219,40 @@ class LocalProcessBackend(RuntimeBackend):
         return name
 
     # ------------------------------------------------------------------------------ jobs
+    def _spec(self, name: str) -> state.JobSpec:
+        """The job's spec, or the stand-in of a damaged job (``spec.damage`` says why)."""
+        return local_job.load_spec(self.store, name,
+                                   float(self.cfg.termination_grace_period_seconds))
+
     def _load(self, name: str) -> tuple[state.JobSpec, state.JobStatus]:
-        spec = self.store.read_spec(name)
-        return spec, local_job.current_status(self.store, spec)
+        spec = self._spec(name)
+        status = local_job.current_status(self.store, spec)
+        if spec.damage:
+            logger.warning("TrainJob %s is shown as Failed: %s", name, status.message)
+        return spec, status
 
     def list_jobs(self, runtime: Optional[types.Runtime] = None) -> list[types.TrainJob]:
-        """Every job in the state directory (oldest first), or those of ``runtime`` only."""
+        """Every job in the state directory (oldest first), or those of ``runtime`` only (same
+        kind and name). A job whose files are damaged is listed as Failed (a warning names the
+        file) unless a runtime is given: its runtime is unknown."""
         jobs = []
         for name in self.store.names():
             try:
                 spec, status = self._load(name)
-            except ValueError:  # deleted meanwhile
+            except JobNotFoundError:  # deleted meanwhile
                 continue
-            if runtime is not None and spec.runtime["name"] != runtime.name:
+            if runtime is not None and (
+                spec.damage
+                or spec.runtime.get("name") != runtime.name
+                or spec.runtime.get("kind") != runtime.kind.value
+            ):
                 continue
             jobs.append(local_job.to_trainjob(spec, status))
         return sorted(jobs, key=lambda j: j.creation_timestamp)
 
     def get_job(self, name: str) -> types.TrainJob:
-        """The job ``name`` with a step per node.
+        """The job ``name`` with a step per node. A job whose files are damaged is Failed, with
+        a step per log file and a placeholder runtime named Unknown.
 
         Raises:
             JobNotFoundError: (a ``ValueError``) no such job.
@@ -247,7 +271,7 @@ class LocalProcessBackend(RuntimeBackend):
             JobNotFoundError: (a ``ValueError``) no such job.
             ValidationError: (a ``ValueError``) no such step; the message lists the steps.
         """
-        spec = self.store.read_spec(name)
+        spec = self._spec(name)
         if step not in spec.steps:
             raise ValidationError(
                 f"TrainJob {name} has no step {step!r}; its steps are: {', '.join(spec.steps)}",
@@ -274,11 +298,12 @@ class LocalProcessBackend(RuntimeBackend):
         raise NotImplementedError("get_job_events is not supported by LocalProcessBackend")
 
     def _failure(self, name: str, trainjob: types.TrainJob) -> JobFailedError:
-        _, status = self._load(name)
+        spec, status = self._load(name)
         step = status.failed_step or next(
-            (s.name for s in trainjob.steps if s.status == state.FAILED), trainjob.steps[0].name
+            (s.name for s in trainjob.steps if s.status == state.FAILED), state.step_name(0)
         )
-        tail = logs.tail_lines(self.store.log_path(name, step), FAILURE_LOG_LINES)
+        tail = [] if spec.damage else logs.tail_lines(
+            self.store.log_path(name, step), FAILURE_LOG_LINES)
         reason = status.message or "the job failed"
         text = "\n".join("  " + line for line in tail) or "  (no output)"
         return JobFailedError(
@@ -287,7 +312,8 @@ class LocalProcessBackend(RuntimeBackend):
             step=step,
             exit_code=status.exit_code,
             log_tail=tail,
-            hint=f"all logs: get_job_logs({name!r}, step=...) or {self.store.job_dir(name)}",
+            hint=(f"delete it with delete_job({name!r})" if spec.damage else
+                  f"all logs: get_job_logs({name!r}, step=...) or {self.store.job_dir(name)}"),
         )
 
     def wait_for_job_status(
@@ -324,7 +350,7 @@ class LocalProcessBackend(RuntimeBackend):
             common_utils.validate_wait_for_job_status(polling_interval, timeout)
         except ValueError as error:
             raise ValidationError(str(error)) from None
-        self.store.read_spec(name)  # unknown name -> JobNotFoundError before any waiting
+        self._spec(name)  # unknown name -> JobNotFoundError before any waiting
         deadline = time.monotonic() + timeout
         while True:
             trainjob = self.get_job(name)
@@ -348,26 +374,40 @@ class LocalProcessBackend(RuntimeBackend):
 
     def delete_job(self, name: str) -> None:
         """Stop every process of the job (SIGTERM, then SIGKILL after the grace period) and
-        remove its directory.
+        remove its directory. Works on a damaged job too.
+
+        Only processes proven to be the job's are signalled: the supervisor and the ranks by
+        their recorded pid and start time, their leftovers by the job's marker variable.
 
         Raises:
             JobNotFoundError: (a ``ValueError``) no such job.
+            LocalStateError: (a ``RuntimeError``) a process outlived SIGKILL or the directory
+                could not be removed; the job is still there and the message names the path.
         """
-        spec = self.store.read_spec(name)
-        status = self.store.read_status(name)
-        groups = [r.pid for r in status.ranks if r.exit_code is None]
-        pid = self.store.supervisor_pid(name)
-        if pid is not None and launcher.process_alive(pid, local_job.supervisor_markers(name)):
-            groups.append(pid)
-        if not launcher.terminate_groups(groups, spec.grace_period):
-            logger.warning("Some processes of TrainJob %s did not exit after SIGKILL", name)
-        # The supervisor may have recorded the ranks it started while being stopped.
-        late = [
-            r.pid
-            for r in self.store.read_status(name).ranks
-            if r.exit_code is None and r.pid not in groups
-        ]
-        if late:
-            launcher.terminate_groups(late, spec.grace_period)
+        spec = self._spec(name)
+        targets = [p for p in [local_job.running_supervisor(self.store, name)] if p]
+        try:
+            status: Optional[state.JobStatus] = self.store.read_status(name)
+        except LocalStateError:
+            status = None  # the supervisor and the marker still find the processes
+        if status is not None:
+            targets += [r.process for r in status.ranks if r.exit_code is None]
+        left = procs.terminate(targets, spec.grace_period)
+        # Ranks the supervisor recorded while being stopped, and what the ranks left running
+        # in other groups or sessions.
+        try:
+            late = [r.process for r in self.store.read_status(name).ranks
+                    if r.exit_code is None and r.process not in targets]
+        except LocalStateError:
+            late = []
+        left += procs.terminate(late, spec.grace_period)
+        left += procs.sweep(local_job.marker(self.store, name), spec.grace_period)
+        if left:
+            raise LocalStateError(
+                f"Cannot delete TrainJob {name}: processes {sorted(p.pid for p in left)} are "
+                "still running after SIGKILL",
+                file=str(self.store.job_dir(name)),
+                name=name,
+            )
         self.store.remove(name)
         logger.info("Deleted local TrainJob %s", name)

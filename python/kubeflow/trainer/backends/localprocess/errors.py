@@ -23,4 +23,9 @@ class LocalLaunchError(KubeflowError, RuntimeError):
     """The supervisor process of a local TrainJob could not be started."""
 
 
-__all__ = ["JobNotFoundError", "LocalLaunchError", "RuntimeNotFoundError"]
+class LocalStateError(KubeflowError, RuntimeError):
+    """A file of the state directory is damaged, or the state directory cannot be changed (a
+    job that cannot be removed, processes that outlive SIGKILL). ``file`` names the path."""
+
+
+__all__ = ["JobNotFoundError", "LocalLaunchError", "LocalStateError", "RuntimeNotFoundError"]

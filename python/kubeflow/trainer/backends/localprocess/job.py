@@ -8,8 +8,10 @@ import re
 import string
 import uuid
 from datetime import datetime, timezone
+from typing import Optional
 
-from kubeflow.trainer.backends.localprocess import launcher, state
+from kubeflow.trainer.backends.localprocess import procs, state
+from kubeflow.trainer.backends.localprocess.errors import LocalStateError
 from kubeflow.trainer.backends.localprocess.runtimes import LOCAL_DEVICE
 from kubeflow.trainer.constants import constants
 from kubeflow.trainer.errors import ValidationError
@@ -43,16 +45,73 @@ def validate_name(name: object) -> str:
     return name
 
 
+def _stand_in(
+    store: state.JobStore, name: str, damage: str, grace_period: float
+) -> state.JobSpec:
+    """What is known of a job whose job.json is damaged: its name, the time of its directory,
+    one step per log file and a placeholder runtime named Unknown."""
+    job_dir = store.job_dir(name)
+    try:
+        created = datetime.fromtimestamp(job_dir.stat().st_mtime, timezone.utc)
+    except OSError:
+        created = datetime.now(timezone.utc)
+    try:
+        nodes = len([p for p in (job_dir / state.LOGS_DIR).iterdir() if p.suffix == ".log"])
+    except OSError:
+        nodes = 0
+    placeholder = types.RuntimeTrainer(
+        trainer_type=types.TrainerType.CUSTOM_TRAINER, framework=constants.UNKNOWN,
+        image=constants.UNKNOWN, num_nodes=max(nodes, 1),
+        device=constants.UNKNOWN, device_count=constants.UNKNOWN,
+    )
+    runtime = types.Runtime(name=constants.UNKNOWN, trainer=placeholder,
+                            kind=types.RuntimeKind.TRAINING_RUNTIME)
+    spec = state.JobSpec(
+        name=name, created=created.isoformat(), runtime=state.runtime_to_dict(runtime),
+        framework=constants.UNKNOWN, num_nodes=nodes, procs_per_node=1, python="", cwd="",
+        script="", grace_period=grace_period,
+    )
+    spec.damage = damage
+    return spec
+
+
+def load_spec(store: state.JobStore, name: str, grace_period: float) -> state.JobSpec:
+    """The spec of job ``name``, or a stand-in with ``damage`` set when its job.json is
+    damaged, so that the job can still be listed and deleted.
+
+    Raises:
+        JobNotFoundError: no such job.
+    """
+    try:
+        return store.read_spec(name)
+    except LocalStateError as error:
+        return _stand_in(store, name, str(error), grace_period)
+
+
 def supervisor_markers(name: str) -> list[str]:
     """Strings the command line of the job's supervisor contains (see launcher.py)."""
     return ["localprocess.supervisor", os.sep + os.path.join("jobs", name)]
 
 
+def marker(store: state.JobStore, name: str) -> str:
+    """The value of ``procs.MARKER_ENV`` in the environment of every process of job ``name``."""
+    return os.path.realpath(store.job_dir(name))
+
+
+def running_supervisor(store: state.JobStore, name: str) -> Optional[procs.ProcessId]:
+    """The job's supervisor if it is running (and provably the one recorded), else None."""
+    supervisor = store.supervisor(name)
+    if supervisor is not None and procs.is_running(supervisor, supervisor_markers(name)):
+        return supervisor
+    return None
+
+
 def _supervisor_gone(store: state.JobStore, spec: state.JobSpec) -> bool:
     """True when the job's supervisor is not running (and is not about to start)."""
-    pid = store.supervisor_pid(spec.name)
-    if pid is not None:
-        return not launcher.process_alive(pid, supervisor_markers(spec.name))
+    if store.supervisor(spec.name) is not None:
+        return running_supervisor(store, spec.name) is None
+    if spec.damage:
+        return True
     created = datetime.fromisoformat(spec.created)
     return (datetime.now(timezone.utc) - created).total_seconds() >= STARTUP_GRACE_SECONDS
 
@@ -64,16 +123,45 @@ def finished(store: state.JobStore, spec: state.JobSpec) -> bool:
     Raises:
         JobNotFoundError: the job does not exist.
     """
-    return store.read_status(spec.name).done or _supervisor_gone(store, spec)
+    try:
+        done = store.read_status(spec.name).done
+    except LocalStateError:
+        done = False
+    return done or _supervisor_gone(store, spec)
+
+
+def _damaged_status(store: state.JobStore, spec: state.JobSpec) -> state.JobStatus:
+    """A damaged job is Failed, with the damage as its message; its steps keep what the
+    supervisor recorded when status.json is readable."""
+    try:
+        status = store.read_status(spec.name)
+        message = spec.damage or status.message
+    except LocalStateError as error:
+        status = state.JobStatus()
+        message = spec.damage or str(error)
+    status.phase = state.FAILED
+    status.message = message
+    status.steps = {
+        step: (status.steps.get(step) if status.steps.get(step) == state.COMPLETE
+               else state.FAILED)
+        for step in spec.steps
+    }
+    return status
 
 
 def current_status(store: state.JobStore, spec: state.JobSpec) -> state.JobStatus:
-    """The job's recorded status, or Failed when its supervisor is gone without recording one.
+    """The job's recorded status, or Failed when its supervisor is gone without recording one
+    or when one of its files is damaged (the message names the file).
 
     Raises:
         JobNotFoundError: the job does not exist.
     """
-    status = store.read_status(spec.name)
+    try:
+        status = store.read_status(spec.name)
+    except LocalStateError:
+        return _damaged_status(store, spec)
+    if spec.damage:
+        return _damaged_status(store, spec)
     if status.done or not _supervisor_gone(store, spec):
         return status
     status = store.read_status(spec.name)  # it may have finished since the first read

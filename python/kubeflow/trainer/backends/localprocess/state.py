@@ -4,31 +4,44 @@ Layout under the state directory::
 
     jobs/<name>/job.json          what to run; written once by train()
     jobs/<name>/status.json       phase, per-node status, pids and exit codes; replaced atomically
-    jobs/<name>/supervisor.pid    pid of the job's supervisor (also its process group)
+    jobs/<name>/supervisor.pid    "<pid> <start time>" of the job's supervisor (also its process
+                                  group); the start time tells it from a process with a reused pid
     jobs/<name>/supervisor.log    the supervisor's own diagnostics
     jobs/<name>/code/<file>.py    the training function followed by its call
     jobs/<name>/logs/node-<i>.log output of the processes of node i
     venvs/<key>/                  cached virtual environments (see venv.py)
 
 Every JSON file is written to a temporary file and renamed, so a reader in another process sees
-either the old or the new content, never a partial one.
+either the old or the new content, never a partial one. Files are read tolerantly: unknown keys
+(from a newer version) are ignored with a warning, and a file that cannot be understood raises
+:class:`LocalStateError` naming it, so that one damaged job never hides the others.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
+import sys
 import tempfile
-from dataclasses import asdict, dataclass, field
+import uuid
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Optional
 
-from kubeflow.trainer.backends.localprocess.errors import JobNotFoundError
+from kubeflow.trainer.backends.localprocess.errors import JobNotFoundError, LocalStateError
+from kubeflow.trainer.backends.localprocess.procs import ProcessId
 from kubeflow.trainer.constants import constants
 from kubeflow.trainer.errors import AlreadyExistsError
 from kubeflow.trainer.types import types
+
+logger = logging.getLogger(__name__)
+
+#: Format version of job.json and status.json. 2: ranks and the supervisor are recorded with
+#: their start time. Readers accept older and newer files (see ``_known_fields``).
+STATE_VERSION = 2
 
 STATE_DIR_ENV = "KUBEFLOW_LOCAL_STATE_DIR"
 DEFAULT_STATE_DIR = os.path.join("~", ".kubeflow", "trainer", "local")
@@ -109,7 +122,11 @@ def runtime_to_dict(runtime: types.Runtime) -> dict[str, Any]:
 
 
 def runtime_from_dict(data: dict[str, Any]) -> types.Runtime:
-    """The inverse of :func:`runtime_to_dict`."""
+    """The inverse of :func:`runtime_to_dict`.
+
+    Raises:
+        KeyError, TypeError, ValueError, AttributeError: ``data`` is not such a dict.
+    """
     t = data["trainer"]
     trainer = types.RuntimeTrainer(
         trainer_type=types.TrainerType(t["trainer_type"]),
@@ -126,6 +143,68 @@ def runtime_from_dict(data: dict[str, Any]) -> types.Runtime:
         kind=types.RuntimeKind(data["kind"]),
         pretrained_model=data.get("pretrained_model"),
     )
+
+
+_warned: set[tuple[str, tuple[str, ...]]] = set()
+
+
+def _known_fields(cls: type, data: object, path: Path) -> dict[str, Any]:
+    """The keys of ``data`` that are fields of dataclass ``cls``, after checking that ``data`` is
+    an object with every required field; unknown keys are logged and dropped.
+
+    Raises:
+        LocalStateError: ``data`` is not an object or lacks a required field.
+    """
+    if not isinstance(data, dict):
+        raise damaged(path, f"it holds {json.dumps(data)[:40]} instead of an object")
+    names = {f.name for f in fields(cls) if f.init}
+    unknown = sorted(map(str, set(data) - names))
+    if unknown and (str(path), tuple(unknown)) not in _warned:
+        _warned.add((str(path), tuple(unknown)))  # once per file, not at every poll
+        logger.warning("%s: ignoring unknown keys %s (written by a newer version, version %r)",
+                       path, ", ".join(unknown), data.get("version"))
+    required = [f.name for f in fields(cls)
+                if f.init and f.default is MISSING and f.default_factory is MISSING]
+    missing = [n for n in required if n not in data]
+    if missing:
+        raise damaged(path, f"it lacks {', '.join(missing)}")
+    return {k: v for k, v in data.items() if k in names}
+
+
+def damaged(path: Path, why: str) -> LocalStateError:
+    """The error for a state file that cannot be understood."""
+    return LocalStateError(
+        f"{path} is damaged: {why}",
+        file=str(path),
+        hint="delete the job with delete_job(); its processes are stopped as well",
+    )
+
+
+def _check_types(path: Path, values: dict[str, Any], expected: dict[str, Any]) -> None:
+    for key, kind in expected.items():
+        value = values.get(key)
+        bad_bool = isinstance(value, bool) and kind in (int, (int, float))
+        if key in values and (bad_bool or not isinstance(value, kind)):
+            raise damaged(path, f"{key} is {value!r}")
+
+
+def read_json(path: Path) -> Any:
+    """Parse the JSON file ``path``.
+
+    Raises:
+        FileNotFoundError, NotADirectoryError: it does not exist.
+        LocalStateError: it cannot be read or is not JSON.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (FileNotFoundError, NotADirectoryError):
+        raise
+    except (OSError, UnicodeDecodeError) as error:
+        raise damaged(path, f"it cannot be read ({error})") from None
+    try:
+        return json.loads(text)
+    except ValueError as error:
+        raise damaged(path, f"it is not valid JSON ({error})") from None
 
 
 @dataclass
@@ -147,17 +226,44 @@ class JobSpec:
     venv_cache: bool = True
     cleanup_venv: bool = True
     grace_period: float = 5.0
-    version: int = 1
+    version: int = STATE_VERSION
+    #: Why job.json could not be read; set only on the stand-in of a damaged job.
+    damage: str = field(default="", init=False, compare=False, repr=False)
 
     @property
     def steps(self) -> list[str]:
         """The step names, ``node-0`` to ``node-<num_nodes-1>``."""
         return [step_name(i) for i in range(self.num_nodes)]
 
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready form (what job.json holds)."""
+        data = asdict(self)
+        del data["damage"]
+        return data
+
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> JobSpec:
-        """Build from the parsed ``job.json``."""
-        return cls(**data)
+    def from_dict(cls, data: object, path: Path = Path(JOB_FILE)) -> JobSpec:
+        """Build from the parsed ``job.json`` at ``path``.
+
+        Raises:
+            LocalStateError: it is not a job spec (naming ``path`` and the fault).
+        """
+        values = _known_fields(cls, data, path)
+        _check_types(path, values, {
+            "name": str, "created": str, "runtime": dict, "framework": str, "num_nodes": int,
+            "procs_per_node": int, "python": str, "cwd": str, "script": str, "env": dict,
+            "packages": list, "pip_index_urls": list, "venv_cache": bool, "cleanup_venv": bool,
+            "grace_period": (int, float), "version": int,
+        })
+        for key in ("num_nodes", "procs_per_node"):
+            if values[key] < 1:
+                raise damaged(path, f"{key} is {values[key]}")
+        try:
+            datetime.fromisoformat(values["created"])
+            runtime_from_dict(values["runtime"])
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise damaged(path, f"bad created time or runtime ({error!r})") from None
+        return cls(**values)
 
 
 @dataclass
@@ -170,6 +276,13 @@ class RankRecord:
     pid: int
     exit_code: Optional[int] = None
     killed: bool = False
+    #: Start time of the process (see procs.py); None in files of version 1.
+    start_time: Optional[int] = None
+
+    @property
+    def process(self) -> ProcessId:
+        """The recorded identity of the rank's process (the leader of its group)."""
+        return ProcessId(self.pid, self.start_time)
 
 
 @dataclass
@@ -190,6 +303,7 @@ class JobStatus:
     failed_step: Optional[str] = None
     exit_code: Optional[int] = None
     message: str = ""
+    version: int = STATE_VERSION
 
     @property
     def done(self) -> bool:
@@ -201,11 +315,21 @@ class JobStatus:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> JobStatus:
-        """Build from the parsed ``status.json``."""
-        data = dict(data)
-        data["ranks"] = [RankRecord(**r) for r in data.get("ranks", [])]
-        return cls(**data)
+    def from_dict(cls, data: object, path: Path = Path(STATUS_FILE)) -> JobStatus:
+        """Build from the parsed ``status.json`` at ``path``.
+
+        Raises:
+            LocalStateError: it is not a job status (naming ``path`` and the fault).
+        """
+        values = _known_fields(cls, data, path)
+        _check_types(path, values, {"phase": str, "steps": dict, "ranks": list, "message": str})
+        ranks = []
+        for item in values.get("ranks", []):
+            rank = _known_fields(RankRecord, item, path)
+            _check_types(path, rank, {"rank": int, "node": int, "local_rank": int, "pid": int})
+            ranks.append(RankRecord(**rank))
+        values["ranks"] = ranks
+        return cls(**values)
 
 
 class JobStore:
@@ -253,7 +377,7 @@ class JobStore:
             steps = {step: CREATED for step in spec.steps}
             write_json_atomic(job_dir / STATUS_FILE, JobStatus(steps=steps).to_dict())
             # job.json last: a directory without it is a job still being created.
-            write_json_atomic(job_dir / JOB_FILE, asdict(spec))
+            write_json_atomic(job_dir / JOB_FILE, spec.to_dict())
         except BaseException:
             shutil.rmtree(job_dir, ignore_errors=True)
             raise
@@ -265,32 +389,41 @@ class JobStore:
             entries = list(self.jobs_dir.iterdir())
         except FileNotFoundError:
             return []
-        return sorted(e.name for e in entries if (e / JOB_FILE).is_file())
+        # Hidden entries are directories of deleted jobs being removed (see remove()).
+        return sorted(e.name for e in entries
+                      if not e.name.startswith(".") and (e / JOB_FILE).is_file())
 
     def read_spec(self, name: str) -> JobSpec:
         """The spec of job ``name``.
 
         Raises:
             JobNotFoundError: no such job.
+            LocalStateError: its job.json is damaged.
         """
         if not isinstance(name, str) or not name or "/" in name or name in (".", ".."):
             raise self.not_found(str(name))
         path = self.job_dir(name) / JOB_FILE
         try:
-            return JobSpec.from_dict(json.loads(path.read_text(encoding="utf-8")))
+            spec = JobSpec.from_dict(read_json(path), path)
         except (FileNotFoundError, NotADirectoryError):
             raise self.not_found(name) from None
+        if spec.name != name:
+            raise damaged(path, f"it names the job {spec.name!r}, not {name!r}")
+        return spec
 
     def read_status(self, name: str) -> JobStatus:
         """The status last recorded for job ``name``.
 
         Raises:
             JobNotFoundError: no such job.
+            LocalStateError: its status.json is damaged or missing.
         """
         path = self.job_dir(name) / STATUS_FILE
         try:
-            return JobStatus.from_dict(json.loads(path.read_text(encoding="utf-8")))
+            return JobStatus.from_dict(read_json(path), path)
         except (FileNotFoundError, NotADirectoryError):
+            if (self.job_dir(name) / JOB_FILE).exists():
+                raise damaged(path, "it is missing") from None
             raise self.not_found(name) from None
 
     def status_mtime(self, name: str) -> int:
@@ -300,16 +433,53 @@ class JobStore:
         except OSError:
             return 0
 
-    def supervisor_pid(self, name: str) -> Optional[int]:
-        """The pid of the job's supervisor, None when not recorded (yet)."""
+    def supervisor(self, name: str) -> Optional[ProcessId]:
+        """The job's supervisor as recorded by the launcher, None when not recorded (yet)."""
         try:
-            return int((self.job_dir(name) / PID_FILE).read_text().strip())
-        except (OSError, ValueError):
+            words = (self.job_dir(name) / PID_FILE).read_text().split()
+            return ProcessId(int(words[0]), int(words[1]) if len(words) > 1 else None)
+        except (OSError, ValueError, IndexError):
             return None
 
     def remove(self, name: str) -> None:
-        """Delete the job's directory."""
-        shutil.rmtree(self.job_dir(name), ignore_errors=True)
+        """Delete the job's directory; a directory already gone is not an error.
+
+        The directory is first renamed to a hidden name, so the job disappears at once and
+        whole, or not at all; its content is removed afterwards.
+
+        Raises:
+            LocalStateError: it could not be renamed (the job is intact), or its content could
+                not be removed (the job is gone, the hidden directory is named).
+        """
+        job_dir = self.job_dir(name)
+        trash = self.jobs_dir / f".{name}.deleted-{uuid.uuid4().hex[:8]}"
+        try:
+            os.rename(job_dir, trash)
+        except FileNotFoundError:
+            return
+        except OSError as error:
+            raise LocalStateError(
+                f"Cannot remove TrainJob {name}: {job_dir}: {error.strerror or error}",
+                file=str(job_dir),
+                name=name,
+                hint="make the state directory writable and call delete_job() again",
+            ) from None
+        failures: list[str] = []
+
+        def record(function: Any, path: str, error: BaseException) -> None:
+            failures.append(f"{path}: {getattr(error, 'strerror', None) or error}")
+
+        if sys.version_info >= (3, 12):
+            shutil.rmtree(trash, onexc=record)
+        else:
+            shutil.rmtree(trash, onerror=lambda f, p, info: record(f, p, info[1]))
+        if failures:
+            raise LocalStateError(
+                f"TrainJob {name} is deleted, but its files could not be removed: {failures[0]}",
+                file=str(trash),
+                name=name,
+                hint=f"remove {trash} by hand",
+            )
 
     def not_found(self, name: str) -> JobNotFoundError:
         """The error for an unknown job name."""

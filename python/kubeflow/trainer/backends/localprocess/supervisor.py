@@ -6,19 +6,19 @@ starts it through a bootstrap that detaches it from the process that called ``tr
 1. prepares the interpreter (the caller's, or a cached venv when packages are to be installed;
    the pip output goes to every node's log, as each node pod would show it);
 2. starts ``num_nodes * procs_per_node`` processes, each in its own process group, with the
-   framework's rank environment (rank_env.py);
+   framework's rank environment (rank_env.py) and the job's marker (procs.MARKER_ENV);
 3. copies their output into ``logs/node-<i>.log`` (prefixed by the local rank when a node has
    more than one process) and records pids, exit codes and statuses in ``status.json``;
 4. when a process fails, stops the others (SIGTERM, then SIGKILL after the grace period), as a
    JobSet fails as a whole;
-5. records the final status once every process has exited and its output is in the logs, then
-   exits. SIGTERM (``delete_job``) stops the processes the same way.
+5. once every rank has exited, ends whatever they left running (found by the marker, so also
+   processes started in a new session), as a pod's containers end with their main process;
+6. records the final status once every process has exited and its output is in the logs, then
+   exits. SIGTERM (``delete_job``), or the removal of job.json, stops the processes the same way.
 """
 
 from __future__ import annotations
 
-import ctypes
-import json
 import os
 import shutil
 import signal
@@ -30,13 +30,12 @@ import time
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Callable, Optional
+from typing import BinaryIO, Optional
 
-from kubeflow.trainer.backends.localprocess import launcher, state, venv
+from kubeflow.trainer.backends.localprocess import procs, state, venv
 from kubeflow.trainer.backends.localprocess.rank_env import LOOPBACK, rank_env
 
 _POLL_SECONDS = 0.05
-_PR_SET_PDEATHSIG = 1
 
 
 class _Stopped(BaseException):
@@ -57,19 +56,29 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _parent_death_signal() -> Optional[Callable[[], None]]:
-    """A ``preexec_fn`` that makes the child die with the supervisor (Linux), else None."""
-    if not sys.platform.startswith("linux"):
-        return None
+def _kill_group(rank: _Rank, sig: int) -> None:
+    """Signal the rank's process group. Only while the rank is not reaped: until then its pid,
+    and so its group id, cannot belong to another process."""
+    if rank.proc.returncode is not None:
+        return
     try:
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
+        os.killpg(rank.proc.pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
 
-    def set_pdeathsig() -> None:
-        prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL))
 
-    return set_pdeathsig
+def _exited(rank: _Rank) -> bool:
+    """True when the rank has exited; it is left unreaped (a zombie) so its group can still be
+    signalled safely."""
+    if rank.proc.returncode is not None:
+        return True
+    try:
+        info = os.waitid(os.P_PID, rank.proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+    except ChildProcessError:
+        return True
+    except AttributeError:  # no waitid: reaping is the only way to know
+        return rank.proc.poll() is not None
+    return info is not None
 
 
 def _describe_exit(code: int) -> str:
@@ -87,11 +96,12 @@ class Supervisor:
     def __init__(self, job_dir: Path) -> None:
         """Load the job's spec and status and open its logs."""
         self.job_dir = job_dir
+        self.marker = os.path.realpath(job_dir)
         self.spec = state.JobSpec.from_dict(
-            json.loads((job_dir / state.JOB_FILE).read_text(encoding="utf-8"))
+            state.read_json(job_dir / state.JOB_FILE), job_dir / state.JOB_FILE
         )
         self.status = state.JobStatus.from_dict(
-            json.loads((job_dir / state.STATUS_FILE).read_text(encoding="utf-8"))
+            state.read_json(job_dir / state.STATUS_FILE), job_dir / state.STATUS_FILE
         )
         self.logs: dict[int, BinaryIO] = {
             node: open(job_dir / state.LOGS_DIR / f"{state.step_name(node)}.log", "ab")
@@ -177,7 +187,7 @@ class Supervisor:
         self.stopping = True
         for rank in self.ranks:
             if rank.record.exit_code is None:
-                launcher.signal_group(rank.record.pid, signal.SIGTERM)
+                _kill_group(rank, signal.SIGTERM)
         if self.in_setup:
             raise _Stopped()
 
@@ -203,7 +213,8 @@ class Supervisor:
         script = str(self.job_dir / spec.script)
         base_env = dict(os.environ)
         base_env.update(spec.env)
-        preexec = _parent_death_signal()
+        base_env[procs.MARKER_ENV] = self.marker
+        preexec = procs.parent_death_signal()
         self.status.python = python
         self.status.master_port = port
         self.status.started = state.now_iso()
@@ -235,10 +246,12 @@ class Supervisor:
                     node=node,
                     local_rank=local_rank,
                     pid=proc.pid,
+                    start_time=procs.start_time(proc.pid),
                 )
-                self.ranks.append(_Rank(record=record, proc=proc))
+                rank = _Rank(record=record, proc=proc)
+                self.ranks.append(rank)
                 if self.stopping:
-                    launcher.signal_group(proc.pid, signal.SIGTERM)
+                    _kill_group(rank, signal.SIGTERM)
         self.save()
         for rank in self.ranks:
             rank.pump = threading.Thread(target=self._pump, args=(rank,), daemon=True)
@@ -250,13 +263,11 @@ class Supervisor:
         while True:
             changed = False
             for rank in self.ranks:
-                if rank.record.exit_code is not None:
+                if rank.record.exit_code is not None or not _exited(rank):
                     continue
-                code = rank.proc.poll()
-                if code is None:
-                    continue
+                _kill_group(rank, signal.SIGKILL)  # leftovers of the rank, before reaping it
+                code = rank.proc.wait()
                 rank.record.exit_code = code
-                launcher.signal_group(rank.record.pid, signal.SIGKILL)  # leftovers of the rank
                 if rank.pump is not None:
                     rank.pump.join(timeout=2.0)
                 changed = True
@@ -271,7 +282,7 @@ class Supervisor:
             if (self.first_failure is not None or self.stopping) and kill_deadline is None:
                 for rank in running:
                     rank.record.killed = True
-                    launcher.signal_group(rank.record.pid, signal.SIGTERM)
+                    _kill_group(rank, signal.SIGTERM)
                 kill_deadline = time.monotonic() + self.spec.grace_period
                 changed = True
             if changed:
@@ -280,9 +291,13 @@ class Supervisor:
                 break
             if kill_deadline is not None and not killed_hard and time.monotonic() >= kill_deadline:
                 for rank in running:
-                    launcher.signal_group(rank.record.pid, signal.SIGKILL)
+                    _kill_group(rank, signal.SIGKILL)
                 killed_hard = True
+            if not self.stopping and not (self.job_dir / state.JOB_FILE).exists():
+                self.stopping = True  # the job was removed behind our back: stop it
             time.sleep(_POLL_SECONDS)
+        # What the ranks started in another session or group outlives their groups.
+        procs.sweep(self.marker, self.spec.grace_period)
         if self.stopping and self.first_failure is None:
             self._finish(state.FAILED, "the job was stopped (deleted or terminated)")
         elif self.first_failure is not None:
@@ -315,7 +330,8 @@ class Supervisor:
             exit_code = 1
             for rank in self.ranks:
                 if rank.record.exit_code is None:
-                    launcher.signal_group(rank.record.pid, signal.SIGKILL)
+                    _kill_group(rank, signal.SIGKILL)
+            procs.sweep(self.marker, 0.0)
             self.write_all(f"[kubeflow-local] the job could not run: {error}")
             self._finish(state.FAILED, f"the job could not run: {error}")
         finally:
