@@ -79,6 +79,7 @@ BAD_WAITS: list[tuple[str, dict[str, Any], str]] = [
     ("status-empty-set", {"status": set()}, "status"),
     ("status-unknown", {"status": {"Succeeded"}}, "status"),
     ("status-int", {"status": 5}, "status"),
+    ("status-unhashable", {"status": [["Complete"]]}, "status"),
     ("timeout-nan", {"timeout": float("nan")}, "timeout"),
     ("timeout-inf", {"timeout": float("inf")}, "timeout"),
     ("timeout-str", {"timeout": "10"}, "timeout"),

@@ -228,12 +228,14 @@ def wait_arguments(
         ValidationError: a bad argument; ``field`` names it.
     """
     allowed = frozenset(allowed)
+    wanted: Optional[set[Any]] = None
     if isinstance(status, str):
         wanted = {status}
     elif isinstance(status, Iterable) and not isinstance(status, (bytes, Mapping)):
-        wanted = set(status)
-    else:
-        wanted = None
+        try:
+            wanted = set(status)
+        except TypeError:  # unhashable items
+            wanted = None
     if not wanted or not all(isinstance(s, str) for s in wanted) or not wanted <= allowed:
         raise ValidationError(
             f"Invalid status {status!r}: expected one of, or a non-empty set of, "
