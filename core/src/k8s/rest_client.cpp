@@ -40,6 +40,14 @@ std::string collection_path(const Resource& r, const std::string& ns) {
 }
 
 std::string object_path(const Resource& r, const std::string& ns, const std::string& name) {
+  // An empty name would make this the collection's path, turning a get or a delete of one
+  // object into a list or a delete of every object in the namespace.
+  if (name.empty()) {
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("{} name is empty: a request on one {} needs its name", r.kind,
+                            r.kind),
+                {.field = "name", .kind = r.kind, .ns = ns});
+  }
   return collection_path(r, ns) + "/" + url_encode(name);
 }
 

@@ -41,7 +41,8 @@ enum class PatchType { kMerge, kJson, kStrategicMerge };
 /// "/apis/<group>/<version>[/namespaces/<ns>]/<plural>" (or "/api/v1/..." for the core group).
 [[nodiscard]] std::string collection_path(const Resource& resource, const std::string& ns);
 
-/// collection_path + "/<name>".
+/// collection_path + "/<name>". Throws Error{kInvalidArgument} (field "name") for an empty name,
+/// so no caller can address the whole collection by accident.
 [[nodiscard]] std::string object_path(const Resource& resource, const std::string& ns,
                                       const std::string& name);
 

@@ -63,6 +63,21 @@ std::string value_type_name(const json& value) {
   return value.type_name();
 }
 
+// What the API server accepts as a container resource name: a standard one (cpu, memory,
+// ephemeral-storage, hugepages-<size>) or an extended one, "<DNS subdomain>/<name>" where the
+// name is at most 63 of [A-Za-z0-9-_.] starting and ending alphanumeric. The prefix may have
+// capitals: upstream keeps the case of extended resources (kubeflow/sdk#264).
+bool is_container_resource_name(const std::string& name) {
+  if (name == "cpu" || name == "memory" || name == "ephemeral-storage") return true;
+  static const std::regex hugepages(R"(^hugepages-[0-9]+(\.[0-9]+)?([KMGTPE]i?)?$)");
+  if (std::regex_match(name, hugepages)) return true;
+  static const std::regex extended(
+      R"(^[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?(\.[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?)*)"
+      R"(/[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$)");
+  const std::size_t slash = name.find('/');
+  return slash != std::string::npos && slash <= 253 && std::regex_match(name, extended);
+}
+
 void check_quantity(const std::string& user_key, const json& value) {
   const std::string field = fmt::format("resources_per_node[{}]", quote_text(user_key));
   const std::string what = fmt::format("invalid {} value {}", field, value.dump());
@@ -117,6 +132,13 @@ json resources_per_node(const json& user_resources) {
     }
     check_quantity(key, value);
     std::string name = normalized_key(key);
+    if (!is_container_resource_name(name)) {
+      fail_invalid(field, fmt::format("invalid resource name {}", quote_text(key)),
+                   "it is neither a standard resource (cpu, memory, gpu, storage, "
+                   "ephemeral-storage, hugepages-<size>, mig-<profile>) nor a domain-prefixed "
+                   "extended resource",
+                   R"(Use a name such as "cpu", "memory", "gpu" or "example.com/device")");
+    }
     // The dict arrives as a sorted map, so upstream's "last spelling wins" cannot be reproduced;
     // two spellings of one resource are almost certainly a mistake anyway.
     if (auto [it, inserted] = given_as.emplace(name, key); !inserted) {

@@ -22,20 +22,3 @@ def kubeconfig_available(config_file: str | None = None) -> bool:
         return any(os.path.exists(p) for p in paths)
     return os.path.exists(os.path.expanduser("~/.kube/config"))
 
-
-def validate_wait_for_job_status(polling_interval: int, timeout: int) -> None:
-    """Check the wait arguments the way upstream does.
-
-    Raises:
-        ValueError: timeout or polling_interval is not positive, or polling_interval is not
-            strictly less than timeout.
-    """
-    if timeout <= 0:
-        raise ValueError(f"Timeout must be a positive number, got {timeout}")
-    if polling_interval <= 0:
-        raise ValueError(f"Polling interval must be a positive number, got {polling_interval}")
-    if polling_interval >= timeout:
-        raise ValueError(
-            f"Polling interval must be strictly less than timeout: polling interval "
-            f"{polling_interval} >= timeout {timeout}"
-        )

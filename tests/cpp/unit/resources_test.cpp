@@ -133,3 +133,23 @@ TEST_CASE("resources: the argument must be a dict with named entries", "[spec]")
     CHECK(f.field == R"(resources_per_node[""])");
   }
 }
+
+TEST_CASE("resources: names the API server would refuse are rejected, naming the key",
+          "[spec]") {
+  const auto key = GENERATE(as<std::string>{}, "weird/Res Name", "1", "pods", "gpus",
+                            "example.com/", "/device", "example.com/a b", "exa mple.com/x",
+                            "example.com/-npu");
+  CAPTURE(key);
+  const Failure f = failure_of(json{{key, 1}});
+  CHECK(f.code == ErrorCode::kInvalidArgument);
+  CHECK(f.field == "resources_per_node[" + json(key).dump() + "]");
+  CHECK_THAT(f.message, Catch::Contains("invalid resource name"));
+}
+
+TEST_CASE("resources: standard, hugepages and extended names are accepted", "[spec]") {
+  const auto key = GENERATE(as<std::string>{}, "cpu", "Memory", "ephemeral-storage",
+                            "hugepages-2Mi", "hugepages-1Gi", "example.com/device",
+                            "Example.com/Custom-NPU", "amd.com/gpu", "nvidia.com/mig-1g.5gb");
+  CAPTURE(key);
+  CHECK(failure_of(json{{key, 1}}).field == "<no error>");
+}

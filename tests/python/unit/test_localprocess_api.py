@@ -179,13 +179,15 @@ def test_unknown_job_is_value_error_and_not_found(client: TrainerClient) -> None
         lambda: client.get_job_logs("missing"),
         lambda: client.wait_for_job_status("missing", timeout=2, polling_interval=1),
         lambda: client.delete_job("missing"),
-        lambda: client.get_job("../jobs"),
     ]
     for call in calls:
         with pytest.raises(ValueError) as info:
             call()
         assert isinstance(info.value, JobNotFoundError)
         assert isinstance(info.value, NotFoundError)
+    # A name no TrainJob can have is a bad argument, not a missing job.
+    with pytest.raises(ValidationError, match="Invalid TrainJob name"):
+        client.get_job("../jobs")
 
 
 def test_wait_argument_checks(client: TrainerClient) -> None:

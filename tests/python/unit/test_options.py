@@ -12,6 +12,7 @@ from kubeflow.trainer import (
     CustomTrainerContainer,
     TorchTuneConfig,
 )
+from kubeflow.trainer.errors import ValidationError
 from kubeflow.trainer.options import (
     ActiveDeadlineSeconds,
     Annotations,
@@ -242,6 +243,13 @@ def test_active_deadline_rejects(seconds: Any) -> None:
     with pytest.raises(ValueError) as info:
         ActiveDeadlineSeconds(seconds)
     assert str(info.value) == "activeDeadlineSeconds must be a positive integer (minimum 1)"
+
+
+def test_active_deadline_beyond_int64_is_a_validation_error() -> None:
+    # It used to reach pybind11, which raised its own TypeError.
+    with pytest.raises(ValidationError, match="too large") as info:
+        ActiveDeadlineSeconds(2**63)
+    assert info.value.field == "seconds"
 
 
 def test_active_deadline_minimum_and_with_labels() -> None:

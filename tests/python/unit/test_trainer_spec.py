@@ -50,6 +50,8 @@ URLS = [
 # --- functions that get shipped ---------------------------------------------------------------
 
 lambda_func = lambda: print("Hello World")  # noqa: E731
+# A lambda has no name to call, so the shipped file binds the expression (not its line) to one.
+LAMBDA_CODE = '_kubeflow_lambda = (\nlambda: print("Hello World")\n)\n'
 
 
 def train_with_args(learning_rate: float, batch_size: int) -> None:
@@ -243,8 +245,8 @@ def test_pip_with_no_index_urls(tmp_path: Path, fake_python: Path) -> None:
 
 
 def test_torch_command_with_packages_and_args_case_10() -> None:
-    # Upstream's case uses a lambda; _function.function_code rejects a lambda with func_args
-    # (its call line "<lambda>(**...)" is not valid Python), so a def stands in for it here.
+    # Upstream's case uses a lambda, shipped as its broken source line and "<lambda>(**...)";
+    # a def keeps the expected code readable here (lambdas: tests/python/unit/test_function.py).
     command = command_for_function(
         "torchrun",
         train_with_args,
@@ -287,14 +289,14 @@ def test_mpi_command_shape_and_paths() -> None:
     pip = pip_install_script(
         ["requests"], ["https://index.example/simple"], f"{home}/pip_install.log"
     )
-    code = source_of(lambda_func) + "\n<lambda>()\n"
+    code = LAMBDA_CODE + "\n_kubeflow_lambda()\n"
     assert command[5] == pip + heredoc(code, f"{home}/{FILE}", "python")
 
 
 def test_no_args_call_line_and_no_pip_prefix() -> None:
     command = command_for_function("python", lambda_func)
     assert command[2].startswith("\nread -r -d '' SCRIPT << 'EOM'\n")
-    assert "\n<lambda>()\n\nEOM\n" in command[2]
+    assert "\n_kubeflow_lambda()\n\nEOM\n" in command[2]
     assert "PACKAGES=" not in command[2]
     assert command_for_function("python", lambda_func, None, []) == command
 

@@ -145,12 +145,10 @@ class TrainerClient:
             RuntimeError: the job reached Failed and Failed was not awaited.
             TimeoutError: ``timeout`` seconds passed.
         """
-        common_utils.validate_wait_for_job_status(polling_interval, timeout)
-        # A bare string would otherwise become a set of its characters.
-        wanted = {status} if isinstance(status, str) else set(status)
+        # The backend checks the arguments (kubeflow.trainer._validation.wait_arguments).
         return self.backend.wait_for_job_status(
             name=name,
-            status=wanted,
+            status=status,
             timeout=timeout,
             polling_interval=polling_interval,
             callbacks=callbacks,

@@ -137,6 +137,12 @@ class ActiveDeadlineSeconds:
                 field="seconds",
                 hint=f"got {self.seconds!r}",
             )
+        if self.seconds > 2**63 - 1:  # the CRD field is an int64
+            raise ValidationError(
+                "activeDeadlineSeconds is too large (at most 2**63-1)",
+                field="seconds",
+                hint=f"got {self.seconds!r}",
+            )
 
     def __call__(self, job_spec: dict[str, Any], trainer: Any, backend: Any) -> None:
         """Set ``spec.activeDeadlineSeconds``.

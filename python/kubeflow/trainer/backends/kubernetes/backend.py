@@ -9,10 +9,9 @@ import time
 from collections.abc import Iterator
 from typing import Any, Callable, Optional, Union
 
-from kubeflow.common import utils as common_utils
 from kubeflow.common.constants import DEFAULT_TIMEOUT
 from kubeflow.common.types import KubernetesBackendConfig
-from kubeflow.trainer import _core
+from kubeflow.trainer import _core, _function, _validation
 from kubeflow.trainer.backends.base import RuntimeBackend
 from kubeflow.trainer.backends.kubernetes import _convert, trainer_spec
 from kubeflow.trainer.constants import constants
@@ -58,8 +57,9 @@ def _close_soon(stream: Any) -> None:
     threading.Thread(target=stream.close, name="kubeflow-stream-close", daemon=True).start()
 
 
-def _env_vars(env: Optional[dict[str, str]]) -> list[Any]:
-    return [_core.EnvVar(str(name), str(value)) for name, value in (env or {}).items()]
+def _env_vars(env: Optional[dict[str, str]], field: str) -> list[Any]:
+    checked = _validation.env_map(env, field) or {}
+    return [_core.EnvVar(name, value) for name, value in checked.items()]
 
 
 def _initializer_spec(spec: dict[str, Any]) -> Any:
@@ -67,6 +67,30 @@ def _initializer_spec(spec: dict[str, Any]) -> Any:
     result.storage_uri = spec["storage_uri"]
     result.env = [_core.EnvVar(e["name"], e["value"]) for e in spec["env"]]
     return result
+
+
+def _runtime_argument(runtime: object) -> Optional[Union[str, types.Runtime]]:
+    if runtime is None or isinstance(runtime, types.Runtime):
+        return runtime
+    return _validation.require_str(runtime, "runtime")
+
+
+def _options_argument(options: object) -> list[Any]:
+    if options is None:
+        return []
+    if not isinstance(options, (list, tuple)):
+        raise ValidationError(
+            f"options must be a list of option objects, got {type(options).__name__}",
+            field="options",
+        )
+    for option in options:
+        if not callable(option):
+            raise ValidationError(
+                f"Option {option!r} is not an option object",
+                field="options",
+                hint="use the classes of kubeflow.trainer.options, e.g. Labels({...})",
+            )
+    return list(options)
 
 
 class KubernetesBackend(RuntimeBackend):
@@ -99,6 +123,7 @@ class KubernetesBackend(RuntimeBackend):
 
     def get_runtime(self, name: str) -> types.Runtime:
         """See TrainerClient.get_runtime."""
+        _validation.require_str(name, "name")
         return _convert.runtime_from_info(self._api.get_runtime(name))
 
     def get_runtime_packages(self, runtime: types.Runtime) -> None:
@@ -142,9 +167,11 @@ class KubernetesBackend(RuntimeBackend):
 
         Everything that can be checked locally is checked before the first request: the trainer
         type, then the options and the request built from them (name, labels, annotations,
-        runtime patches, deadline, initializers, runtime name). Only then is the runtime
-        resolved and the trainer spec (which depends on it) checked and sent.
+        runtime patches, deadline, initializers, runtime name, the trainer's fields and
+        function). Only then is the runtime resolved and the command (which depends on it)
+        built and sent.
         """
+        runtime = _runtime_argument(runtime)
         if trainer is not None and not isinstance(
             trainer, (types.CustomTrainer, types.CustomTrainerContainer, types.BuiltinTrainer)
         ):
@@ -154,13 +181,15 @@ class KubernetesBackend(RuntimeBackend):
                 field="trainer",
             )
         job_spec: dict[str, Any] = {}
-        for option in options or []:
+        for option in _options_argument(options):
             option(job_spec, trainer, self)
         metadata = job_spec.get("metadata", {})
         spec = job_spec.get("spec", {})
 
         request = _core.JobRequest()
-        request.name = metadata.get("name", "") or _core.generate_job_name()
+        # An empty Name("") is refused by the core's name rule rather than replaced.
+        name = _validation.optional_str(metadata.get("name"), "metadata.name")
+        request.name = _validation.generate_job_name() if name is None else name
         if metadata.get("labels"):
             request.labels = metadata["labels"]
         if metadata.get("annotations"):
@@ -183,6 +212,9 @@ class KubernetesBackend(RuntimeBackend):
         else:
             request.runtime_name = runtime or constants.DEFAULT_TRAINING_RUNTIME
             request.runtime_kind = types.RuntimeKind.CLUSTER_TRAINING_RUNTIME.value
+        fields = self._trainer_fields(trainer)
+        if fields is not None:
+            request.trainer = fields
         _core.validate_job_request(request)
 
         if runtime is None:
@@ -192,7 +224,7 @@ class KubernetesBackend(RuntimeBackend):
         request.runtime_name = runtime.name
         request.runtime_kind = runtime.kind.value
 
-        trainer_cr = self._trainer_spec(runtime, trainer, initializer)
+        trainer_cr = self._trainer_spec(fields, runtime, trainer, initializer)
         overrides = spec.get("trainer", {})
         if "command" in overrides or "args" in overrides:
             trainer_cr = trainer_cr or _core.TrainerSpec()
@@ -205,61 +237,79 @@ class KubernetesBackend(RuntimeBackend):
         self._check_server_supports(request)
         return self._api.train(request)
 
+    def _trainer_fields(self, trainer: Optional[TrainerTypes]) -> Any:
+        """The trainer's runtime-independent fields as a core TrainerSpec, checked.
+
+        Called before the first request: Python-level types are checked here (so pybind11
+        never sees a wrong type), values by the core's validate_job_request.
+        """
+        if trainer is None:
+            return None
+        result = _core.TrainerSpec()
+        if isinstance(trainer, types.BuiltinTrainer):
+            if not isinstance(trainer.config, types.TorchTuneConfig):
+                raise ValidationError(
+                    f"The BuiltinTrainer config must be a TorchTuneConfig, got "
+                    f"{type(trainer.config).__name__}",
+                    field="trainer.config",
+                )
+            owner, prefix = trainer.config, "trainer.config"
+        else:
+            owner, prefix = trainer, "trainer"
+            # "" is refused, not dropped: dropping it would run the runtime's default image.
+            image = _validation.image(trainer.image, "trainer.image")
+            if image is not None:
+                result.image = image
+            env = _env_vars(trainer.env, "trainer.env")
+            if env:
+                result.env = env
+        nodes = _validation.num_nodes(owner.num_nodes, f"{prefix}.num_nodes")
+        if nodes is not None:
+            result.num_nodes = nodes
+        resources = _validation.resources(owner.resources_per_node, f"{prefix}.resources_per_node")
+        if resources:
+            result.resources_per_node = resources
+        if isinstance(trainer, types.CustomTrainer):
+            _validation.str_list(trainer.packages_to_install, "trainer.packages_to_install")
+            _validation.str_list(trainer.pip_index_urls, "trainer.pip_index_urls")
+            _function.function_code(trainer.func, trainer.func_args)
+        return result
+
     def _trainer_spec(
         self,
+        fields: Any,
         runtime: types.Runtime,
         trainer: Optional[TrainerTypes],
         initializer: Optional[types.Initializer],
     ) -> Any:
+        """``fields`` completed with what depends on the resolved runtime (command, args)."""
         if trainer is None:
             return None
-        result = _core.TrainerSpec()
-        if isinstance(trainer, (types.CustomTrainer, types.CustomTrainerContainer)):
-            if runtime.trainer.trainer_type != types.TrainerType.CUSTOM_TRAINER:
-                raise ValidationError(
-                    f"{type(trainer).__name__} can't be used with {runtime.name} runtime: it "
-                    f"takes a {runtime.trainer.trainer_type.value}",
-                    field="trainer",
-                    hint="use BuiltinTrainer with this runtime, or pick a CustomTrainer runtime",
-                )
-            if trainer.num_nodes:
-                result.num_nodes = trainer.num_nodes
-            if trainer.resources_per_node:
-                result.resources_per_node = trainer.resources_per_node
-            if isinstance(trainer, types.CustomTrainer):
-                result.command = trainer_spec.command_for_function(
-                    _convert.launcher_of(runtime),
-                    trainer.func,
-                    trainer.func_args,
-                    trainer.packages_to_install,
-                    trainer.pip_index_urls,
-                    template=runtime.trainer.command or None,
-                )
-            if trainer.image:
-                result.image = trainer.image
-            if trainer.env:
-                result.env = _env_vars(trainer.env)
-            return result
-        # train() has already rejected every other trainer type: this is a BuiltinTrainer.
-        if runtime.trainer.trainer_type != types.TrainerType.BUILTIN_TRAINER:
+        wanted = (
+            types.TrainerType.BUILTIN_TRAINER
+            if isinstance(trainer, types.BuiltinTrainer)
+            else types.TrainerType.CUSTOM_TRAINER
+        )
+        if runtime.trainer.trainer_type != wanted:
             raise ValidationError(
-                f"BuiltinTrainer can't be used with {runtime.name} runtime: it takes a "
-                f"{runtime.trainer.trainer_type.value}",
+                f"{type(trainer).__name__} can't be used with {runtime.name} runtime: it "
+                f"takes a {runtime.trainer.trainer_type.value}",
                 field="trainer",
+                hint="pick a runtime for this trainer type",
             )
-        if not isinstance(trainer.config, types.TorchTuneConfig):
-            raise ValidationError(
-                f"The BuiltinTrainer config must be a TorchTuneConfig, got "
-                f"{type(trainer.config).__name__}",
-                field="trainer.config",
+        if isinstance(trainer, types.CustomTrainer):
+            fields.command = trainer_spec.command_for_function(
+                _convert.launcher_of(runtime),
+                trainer.func,
+                trainer.func_args,
+                trainer.packages_to_install,
+                trainer.pip_index_urls,
+                template=runtime.trainer.command or None,
             )
-        if trainer.config.num_nodes:
-            result.num_nodes = trainer.config.num_nodes
-        if trainer.config.resources_per_node:
-            result.resources_per_node = trainer.config.resources_per_node
-        result.command = list(runtime.trainer.command)
-        result.args = trainer_spec.torchtune_args(trainer.config, initializer)
-        return result
+        elif isinstance(trainer, types.BuiltinTrainer):
+            fields.command = list(runtime.trainer.command)
+            fields.args = trainer_spec.torchtune_args(trainer.config, initializer)
+        return fields
 
     def _check_server_supports(self, request: Any) -> None:
         """Refuse options a v2.0/v2.1 Trainer would silently drop (read once per client)."""
@@ -278,6 +328,12 @@ class KubernetesBackend(RuntimeBackend):
 
     def list_jobs(self, runtime: Optional[types.Runtime] = None) -> list[types.TrainJob]:
         """See TrainerClient.list_jobs."""
+        if runtime is not None and not isinstance(runtime, types.Runtime):
+            raise ValidationError(
+                f"runtime must be a Runtime or None, got {type(runtime).__name__}",
+                field="runtime",
+                hint="pass an object from get_runtime() or list_runtimes()",
+            )
         infos = self._api.list_jobs(runtime.name if runtime is not None else None)
         if runtime is not None:  # the core matches the name; a runtime is kind and name
             infos = [i for i in infos if i.runtime_kind == runtime.kind.value]
@@ -285,15 +341,36 @@ class KubernetesBackend(RuntimeBackend):
 
     def get_job(self, name: str) -> types.TrainJob:
         """See TrainerClient.get_job."""
+        _validation.validate_job_name(name)
         return _convert.job_from_info(self._api.get_job(name))
 
     def get_job_logs(
         self, name: str, follow: Optional[bool] = False, step: str = constants.NODE + "-0"
     ) -> Iterator[str]:
         """See TrainerClient.get_job_logs."""
+        _validation.validate_job_name(name)
+        _validation.step_name(step)
         if follow:
+            self._check_step_can_appear(name, step)
             return self._follow_logs(name, step)
         return iter(self._api.get_job_logs(name, step))
+
+    def _check_step_can_appear(self, name: str, step: str) -> None:
+        """Refuse a step the job can never have, which following would wait for forever."""
+        job = self.get_job(name)
+        known = {s.name for s in job.steps}
+        # With mpirun a launcher runs besides the numNodes workers, as node-0.
+        extra = 1 if _convert.launcher_of(job.runtime) == "mpirun" else 0
+        nodes = [f"{constants.NODE}-{i}" for i in range((job.num_nodes or 0) + extra)]
+        initializers = [constants.DATASET_INITIALIZER, constants.MODEL_INITIALIZER]
+        if step in known or step in nodes or step in initializers:
+            return
+        raise ValidationError(
+            f"TrainJob {name} has no step {step!r}: its steps are "
+            f"{', '.join(sorted(known | set(nodes)))}",
+            field="step",
+            hint="pass one of the listed step names",
+        )
 
     def _follow_logs(self, name: str, step: str) -> Iterator[str]:
         stream = self._api.follow_job_logs(name, step)
@@ -304,6 +381,7 @@ class KubernetesBackend(RuntimeBackend):
 
     def get_job_events(self, name: str) -> list[types.Event]:
         """See TrainerClient.get_job_events."""
+        _validation.validate_job_name(name)
         return [_convert.event_from_info(e) for e in self._api.get_job_events(name)]
 
     def wait_for_job_status(
@@ -315,12 +393,8 @@ class KubernetesBackend(RuntimeBackend):
         callbacks: Optional[list[Callable[[types.TrainJob], None]]] = None,
     ) -> types.TrainJob:
         """See TrainerClient.wait_for_job_status."""
-        wanted = set(status)
-        if not wanted.issubset(WAITABLE_STATUSES):
-            raise ValueError(
-                f"Expected status {wanted} must be a subset of {sorted(WAITABLE_STATUSES)}"
-            )
-        common_utils.validate_wait_for_job_status(polling_interval, timeout)
+        _validation.validate_job_name(name)
+        wanted = _validation.wait_arguments(status, timeout, polling_interval, WAITABLE_STATUSES)
         # A watch on the TrainJob and its pods replaces upstream's polling; polling_interval is
         # still validated for compatibility but not needed.
         deadline = time.monotonic() + timeout
@@ -352,6 +426,7 @@ class KubernetesBackend(RuntimeBackend):
 
     def delete_job(self, name: str) -> None:
         """See TrainerClient.delete_job."""
+        _validation.validate_job_name(name)
         self._api.delete_job(name)
 
     @property

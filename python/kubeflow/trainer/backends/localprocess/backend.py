@@ -14,8 +14,7 @@ import time
 from collections.abc import Iterator
 from typing import Any, Callable, Optional, Union
 
-from kubeflow.common import utils as common_utils
-from kubeflow.trainer import _function
+from kubeflow.trainer import _function, _validation
 from kubeflow.trainer.backends.base import RuntimeBackend
 from kubeflow.trainer.backends.localprocess import job as local_job
 from kubeflow.trainer.backends.localprocess import (launcher, logs, procs, rank_env, runtimes,
@@ -31,25 +30,6 @@ logger = logging.getLogger(__name__)
 #: How many log lines of the failed step a JobFailedError carries.
 FAILURE_LOG_LINES = 10
 _WAKE_SECONDS = 0.05
-
-
-def _require_str_map(value: object, field: str) -> dict[str, str]:
-    if value is None:
-        return {}
-    if not isinstance(value, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
-    ):
-        raise ValidationError(f"{field} must be a dict of strings to strings, got {value!r}",
-                              field=field)
-    return dict(value)
-
-
-def _require_str_list(value: object, field: str) -> list[str]:
-    if value is None:
-        return []
-    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-        raise ValidationError(f"{field} must be a list of strings, got {value!r}", field=field)
-    return list(value)
 
 
 class LocalProcessBackend(RuntimeBackend):
@@ -124,6 +104,8 @@ class LocalProcessBackend(RuntimeBackend):
             AlreadyExistsError: (a ``RuntimeError``) a job with that name exists.
             LocalLaunchError: (a ``RuntimeError``) the supervisor could not be started.
         """
+        if runtime is not None and not isinstance(runtime, types.Runtime):
+            _validation.require_str(runtime, "runtime")
         if trainer is None:
             raise ValidationError("CustomTrainer must be set with LocalProcessBackend",
                                   field="trainer")
@@ -155,21 +137,25 @@ class LocalProcessBackend(RuntimeBackend):
             "metadata": {},
             "spec": {},
         }
+        if options is not None and not isinstance(options, (list, tuple)):
+            raise ValidationError(
+                f"options must be a list of option objects, got {type(options).__name__}",
+                field="options",
+            )
         for option in options or []:
             if not callable(option):
                 raise ValidationError(f"Option {option!r} is not an option object",
                                       field="options")
             option(job_spec, trainer, self)
-        name = job_spec.get("metadata", {}).get("name") or local_job.generate_name()
-        local_job.validate_name(name)
+        name = job_spec.get("metadata", {}).get("name")
+        if name is None:
+            name = _validation.generate_job_name()
+        _validation.validate_job_name(name, "metadata.name")
 
-        num_nodes = trainer.num_nodes if trainer.num_nodes is not None else (
-            resolved.trainer.num_nodes
-        )
-        if isinstance(num_nodes, bool) or not isinstance(num_nodes, int) or num_nodes < 1:
-            raise ValidationError(f"num_nodes must be a positive integer, got {num_nodes!r}",
-                                  field="trainer.num_nodes")
-        env = _require_str_map(trainer.env, "trainer.env")
+        num_nodes = _validation.num_nodes(trainer.num_nodes, "trainer.num_nodes")
+        if num_nodes is None:
+            num_nodes = resolved.trainer.num_nodes
+        env = _validation.env_map(trainer.env, "trainer.env") or {}
         reserved = sorted(rank_env.reserved_names(framework) & env.keys())
         if reserved:
             raise ValidationError(
@@ -177,8 +163,11 @@ class LocalProcessBackend(RuntimeBackend):
                 "injects them",
                 field="trainer.env",
             )
-        packages = _require_str_list(trainer.packages_to_install, "trainer.packages_to_install")
-        index_urls = _require_str_list(trainer.pip_index_urls, "trainer.pip_index_urls")
+        packages = _validation.str_list(
+            trainer.packages_to_install, "trainer.packages_to_install") or []
+        index_urls = _validation.str_list(trainer.pip_index_urls, "trainer.pip_index_urls") or []
+        _validation.image(trainer.image, "trainer.image")
+        _validation.resources(trainer.resources_per_node, "trainer.resources_per_node")
         if trainer.image:
             logger.info("LocalProcessBackend ignores trainer.image %r", trainer.image)
         if trainer.resources_per_node:
@@ -235,6 +224,11 @@ class LocalProcessBackend(RuntimeBackend):
         """Every job in the state directory (oldest first), or those of ``runtime`` only (same
         kind and name). A job whose files are damaged is listed as Failed (a warning names the
         file) unless a runtime is given: its runtime is unknown."""
+        if runtime is not None and not isinstance(runtime, types.Runtime):
+            raise ValidationError(
+                f"runtime must be a Runtime or None, got {type(runtime).__name__}",
+                field="runtime",
+            )
         jobs = []
         for name in self.store.names():
             try:
@@ -257,6 +251,7 @@ class LocalProcessBackend(RuntimeBackend):
         Raises:
             JobNotFoundError: (a ``ValueError``) no such job.
         """
+        _validation.validate_job_name(name)
         return local_job.to_trainjob(*self._load(name))
 
     def get_job_logs(
@@ -271,6 +266,8 @@ class LocalProcessBackend(RuntimeBackend):
             JobNotFoundError: (a ``ValueError``) no such job.
             ValidationError: (a ``ValueError``) no such step; the message lists the steps.
         """
+        _validation.validate_job_name(name)
+        _validation.step_name(step)
         spec = self._spec(name)
         if step not in spec.steps:
             raise ValidationError(
@@ -338,18 +335,8 @@ class LocalProcessBackend(RuntimeBackend):
                 message has the failed step, its exit code and its last log lines.
             JobTimeoutError: (a ``TimeoutError``) ``timeout`` seconds passed.
         """
-        wanted = {status} if isinstance(status, str) else set(status)
-        unknown = wanted - state.STATUSES
-        if not wanted or unknown:
-            raise ValidationError(
-                f"Invalid status {sorted(unknown) or wanted!r}: expected a non-empty subset of "
-                f"{sorted(state.STATUSES)}",
-                field="status",
-            )
-        try:
-            common_utils.validate_wait_for_job_status(polling_interval, timeout)
-        except ValueError as error:
-            raise ValidationError(str(error)) from None
+        _validation.validate_job_name(name)
+        wanted = _validation.wait_arguments(status, timeout, polling_interval, state.STATUSES)
         self._spec(name)  # unknown name -> JobNotFoundError before any waiting
         deadline = time.monotonic() + timeout
         while True:
@@ -384,6 +371,7 @@ class LocalProcessBackend(RuntimeBackend):
             LocalStateError: (a ``RuntimeError``) a process outlived SIGKILL or the directory
                 could not be removed; the job is still there and the message names the path.
         """
+        _validation.validate_job_name(name)
         spec = self._spec(name)
         targets = [p for p in [local_job.running_supervisor(self.store, name)] if p]
         try:
