@@ -99,9 +99,9 @@ void bind_client(py::module_& m) {
                        double request_timeout) {
              return without_gil(
                  [&] {
-                   return std::make_shared<TrainerApi>(
-                       config::connection_from_settings(settings), std::move(namespace_name),
-                       timeouts_from(request_timeout));
+                   return std::make_shared<TrainerApi>(config::connection_from_settings(settings),
+                                                       std::move(namespace_name),
+                                                       timeouts_from(request_timeout));
                  },
                  "TrainerApi");
            }),
@@ -114,8 +114,8 @@ void bind_client(py::module_& m) {
       .def("list_jobs", blocking(&TrainerApi::list_jobs, "list_jobs"), py::arg("runtime"))
       .def("get_job", blocking(&TrainerApi::get_job, "get_job"), py::arg("name"))
       .def("delete_job", blocking(&TrainerApi::delete_job, "delete_job"), py::arg("name"))
-      .def("get_job_logs", blocking(&TrainerApi::get_job_logs, "get_job_logs"),
-           py::arg("name"), py::arg("step"))
+      .def("get_job_logs", blocking(&TrainerApi::get_job_logs, "get_job_logs"), py::arg("name"),
+           py::arg("step"))
       .def("follow_job_logs", blocking(&TrainerApi::follow_job_logs, "follow_job_logs"),
            py::arg("name"), py::arg("step"))
       .def("watch_job", blocking(&TrainerApi::watch_job, "watch_job"), py::arg("name"))

@@ -47,13 +47,14 @@ void bind_config(py::module_& m) {
                c.context_name + "')";
       });
 
-  m.def("load_connection",
-        [](std::optional<std::string> config_file, std::optional<std::string> context) {
-          return without_gil([&] { return load(std::move(config_file), std::move(context)); },
-                             "load_connection");
-        },
-        py::arg("config_file") = py::none(), py::arg("context") = py::none(),
-        "Resolve the kubeconfig or in-cluster configuration, as KubernetesBackendConfig does.");
+  m.def(
+      "load_connection",
+      [](std::optional<std::string> config_file, std::optional<std::string> context) {
+        return without_gil([&] { return load(std::move(config_file), std::move(context)); },
+                           "load_connection");
+      },
+      py::arg("config_file") = py::none(), py::arg("context") = py::none(),
+      "Resolve the kubeconfig or in-cluster configuration, as KubernetesBackendConfig does.");
 }
 
 }  // namespace kubeflow::bindings

@@ -39,7 +39,7 @@ void raise_python_error(const Error& error) {
 
 }  // namespace
 
-void bind_errors(py::module_& m) {
+void bind_errors(py::module_& /*module: the classes live in kubeflow.trainer.errors*/) {
   py::module_ errors = py::module_::import("kubeflow.trainer.errors");
   error_classes = new py::object(errors.attr("ERROR_CLASSES"));
   cause_class = new py::object(errors.attr("Cause"));
@@ -50,16 +50,6 @@ void bind_errors(py::module_& m) {
       raise_python_error(e);
     }
   });
-  m.def(
-      "_raise_for_test",
-      [](const std::string& code, const std::string& message) {
-        for (int i = 0; i <= static_cast<int>(ErrorCode::kInternal); ++i) {
-          auto c = static_cast<ErrorCode>(i);
-          if (code == error_code_name(c)) throw Error(c, message, {.field = "f", .hint = "h"});
-        }
-        throw Error(ErrorCode::kInternal, "unknown code " + code);
-      },
-      "Raise a core error of the given code; used by the error-mapping tests.");
 }
 
 }  // namespace kubeflow::bindings

@@ -76,8 +76,6 @@ void bind_job_spec(py::module_& m) {
       .def_readonly("device_count", &RuntimeInfo::device_count)
       .def_readonly("launcher", &RuntimeInfo::launcher);
 
-  m.def("generate_job_name", &trainer::generate_job_name,
-        "A random TrainJob name: one of [a-z] then 11 hex digits.");
   m.def("resources_per_node", &trainer::resources_per_node, py::arg("resources"),
         "{'requests': R, 'limits': R} with upstream's key normalization; raises ValidationError.");
   m.def("validate_job_request", &trainer::validate_job_request, py::arg("request"),

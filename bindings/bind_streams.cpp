@@ -59,17 +59,18 @@ void bind_stream(py::module_& m, const char* name, const char* doc) {
       .def("__next__", [](Stream<T>& self) { return *next_item(self, -1.0); })
       .def("next", &next_item<T>, py::arg("timeout"),
            "The next item, or None after `timeout` seconds; StopIteration at the end.")
-      .def("close", [](Stream<T>& self) { without_gil([&] { self.close(); }, "close"); },
-           "Stop the stream and wait for its thread (at most ~100 ms).");
+      .def(
+          "close", [](Stream<T>& self) { without_gil([&] { self.close(); }, "close"); },
+          "Stop the stream and wait for its thread (at most ~100 ms).");
 }
 
 }  // namespace
 
 void bind_streams(py::module_& m) {
   (void)on_main_thread();  // learns the main thread's id now, while importing
-  m.def("_shutdown",
-        [] { return without_gil([] { return kubeflow::shutdown(); }, "shutdown"); },
-        "Cancel and join every stream and transfer of the core; runs at interpreter exit.");
+  m.def(
+      "_shutdown", [] { return without_gil([] { return kubeflow::shutdown(); }, "shutdown"); },
+      "Cancel and join every stream and transfer of the core; runs at interpreter exit.");
   // Python's atexit runs before finalization, while daemon threads can still run: streams they
   // wait on end, and no core thread is left running into the process's exit.
   py::module_::import("atexit").attr("register")(m.attr("_shutdown"));

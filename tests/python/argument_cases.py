@@ -54,10 +54,12 @@ BAD_CUSTOM_TRAINERS: list[tuple[str, dict[str, Any], str]] = [
     ("env-list", {"env": ["A=1"]}, "trainer.env"),
     ("resources-list", {"resources_per_node": ["cpu"]}, "trainer.resources_per_node"),
     ("resources-int-key", {"resources_per_node": {1: 2}}, "trainer.resources_per_node"),
-    ("resources-huge", {"resources_per_node": {"cpu": 10**30}},
-     "trainer.resources_per_node['cpu']"),
-    ("resources-bool", {"resources_per_node": {"cpu": True}},
-     "trainer.resources_per_node['cpu']"),
+    (
+        "resources-huge",
+        {"resources_per_node": {"cpu": 10**30}},
+        "trainer.resources_per_node['cpu']",
+    ),
+    ("resources-bool", {"resources_per_node": {"cpu": True}}, "trainer.resources_per_node['cpu']"),
     ("func-args-nan", {"func_args": {"x": float("nan")}}, "trainer.func_args"),
 ]
 

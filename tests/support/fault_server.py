@@ -2,7 +2,8 @@
 
 Each mode answers one way: slowly, with 429 and Retry-After, with a body that is not JSON, by
 closing the connection, or ("api") as an API server with TrainJob "job" and its running pod,
-whose TrainJob watch and followed log each drop once mid-stream. Only for tests; binds 127.0.0.1 on a free port.
+whose TrainJob watch and followed log each drop once mid-stream. Only for tests; binds 127.0.0.1
+on a free port.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ LOG_DROP_AFTER = 4  # the first follow request is cut after this many lines
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: "FaultServer"
+    server: FaultServer
     protocol_version = "HTTP/1.1"  # chunked streams (followed logs) need it
 
     def log_message(self, *args: object) -> None:  # keep test output clean
@@ -52,7 +53,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return True
         return False
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         self.server.paths.append(self.path)
         self.server.headers_seen.append(dict(self.headers))
         mode = self.server.mode
@@ -74,12 +75,18 @@ class _Handler(BaseHTTPRequestHandler):
             }
             self._send(429, json.dumps(status).encode(), {"Retry-After": "5"})
         elif mode == "odd-status":  # a Status whose fields have unexpected JSON types
-            status = {"kind": "Status", "message": 42, "reason": ["x"], "code": 418,
-                      "details": {"causes": ["not-an-object", {"field": 7}]}}
+            status = {
+                "kind": "Status",
+                "message": 42,
+                "reason": ["x"],
+                "code": 418,
+                "details": {"causes": ["not-an-object", {"field": 7}]},
+            }
             self._send(418, json.dumps(status).encode())
         elif mode == "odd-object":  # valid JSON, but "spec" is not an object
-            self._send(200, b'{"kind":"TrainJob","metadata":{"name":"job"},"spec":"oops",'
-                            b'"items":[]}')
+            self._send(
+                200, b'{"kind":"TrainJob","metadata":{"name":"job"},"spec":"oops","items":[]}'
+            )
         elif mode == "garbage":
             self._send(200, b"<html>this is not the API server</html>")
         elif mode == "hangup":
@@ -88,8 +95,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._send(200, b'{"kind":"List","items":[]}')
 
-
-    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+    def do_POST(self) -> None:
         self.server.paths.append(self.path)
         self.rfile.read(int(self.headers.get("Content-Length", "0")))
         self._send(201, b'{"metadata":{"name":"x"}}')
@@ -99,12 +105,18 @@ class _Handler(BaseHTTPRequestHandler):
     @staticmethod
     def _trainjob(version: str, complete: bool = False) -> dict:
         conditions = [{"type": "Complete", "status": "True"}] if complete else []
-        return {"apiVersion": "trainer.kubeflow.org/v1alpha1", "kind": "TrainJob",
-                "metadata": {"name": "job", "namespace": "team-a", "resourceVersion": version,
-                             "creationTimestamp": "2026-01-01T10:00:00Z"},
-                "spec": {"runtimeRef": {"name": "torch-distributed",
-                                        "kind": "ClusterTrainingRuntime"}},
-                "status": {"conditions": conditions}}
+        return {
+            "apiVersion": "trainer.kubeflow.org/v1alpha1",
+            "kind": "TrainJob",
+            "metadata": {
+                "name": "job",
+                "namespace": "team-a",
+                "resourceVersion": version,
+                "creationTimestamp": "2026-01-01T10:00:00Z",
+            },
+            "spec": {"runtimeRef": {"name": "torch-distributed", "kind": "ClusterTrainingRuntime"}},
+            "status": {"conditions": conditions},
+        }
 
     def _start_chunked(self) -> None:
         self.send_response(200)
@@ -139,19 +151,35 @@ class _Handler(BaseHTTPRequestHandler):
         elif path.path.endswith("/trainjobs/job"):
             self._send(200, json.dumps(self._trainjob("1")).encode())
         elif path.path.endswith("/pods"):
-            pod = {"metadata": {"name": "job-node-0-0-abc", "namespace": "team-a",
-                                "labels": {"jobset.sigs.k8s.io/jobset-name": "job",
-                                           "jobset.sigs.k8s.io/replicatedjob-name": "node",
-                                           "batch.kubernetes.io/job-completion-index": "0"}},
-                   "spec": {"containers": [{"name": "node", "image": "x"}]},
-                   "status": {"phase": "Running"}}
-            self._send(200, json.dumps({"kind": "PodList", "metadata": {"resourceVersion": "1"},
-                                        "items": [pod]}).encode())
+            pod = {
+                "metadata": {
+                    "name": "job-node-0-0-abc",
+                    "namespace": "team-a",
+                    "labels": {
+                        "jobset.sigs.k8s.io/jobset-name": "job",
+                        "jobset.sigs.k8s.io/replicatedjob-name": "node",
+                        "batch.kubernetes.io/job-completion-index": "0",
+                    },
+                },
+                "spec": {"containers": [{"name": "node", "image": "x"}]},
+                "status": {"phase": "Running"},
+            }
+            self._send(
+                200,
+                json.dumps(
+                    {"kind": "PodList", "metadata": {"resourceVersion": "1"}, "items": [pod]}
+                ).encode(),
+            )
         elif path.path.endswith("/log"):
             self._follow_log(query)
         else:
-            status = {"kind": "Status", "status": "Failure", "reason": "NotFound", "code": 404,
-                      "message": "not found"}
+            status = {
+                "kind": "Status",
+                "status": "Failure",
+                "reason": "NotFound",
+                "code": 404,
+                "message": "not found",
+            }
             self._send(404, json.dumps(status).encode())
 
     def _follow_log(self, query: dict) -> None:
@@ -193,7 +221,7 @@ class FaultServer(ThreadingHTTPServer):
         host, port = self.server_address[:2]
         return f"http://{host}:{port}"
 
-    def __enter__(self) -> "FaultServer":
+    def __enter__(self) -> FaultServer:
         self._thread.start()
         return self
 

@@ -29,7 +29,7 @@ class TcpProxy:
         self.connections = 0  # accepted and forwarded, for the tests' assertions
         self.cuts = 0
 
-    def __enter__(self) -> "TcpProxy":
+    def __enter__(self) -> TcpProxy:
         threading.Thread(target=self._accept, daemon=True).start()
         return self
 

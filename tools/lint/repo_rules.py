@@ -21,8 +21,9 @@ CORE_IMPORTERS = PACKAGE / "trainer" / "backends" / "kubernetes"
 
 
 def tracked_files() -> list[Path]:
-    out = subprocess.run(["git", "ls-files", "-z"], cwd=REPO_ROOT, check=True,
-                         capture_output=True).stdout.decode()
+    out = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=REPO_ROOT, check=True, capture_output=True
+    ).stdout.decode()
     return [REPO_ROOT / p for p in out.split("\0") if p]
 
 
@@ -52,10 +53,16 @@ def long_file_problems(files: list[Path]) -> list[str]:
         if lines > MAX_LINES:
             seen.add(rel)
             if rel not in allowed:
-                problems.append(f"{rel}: {lines} lines (> {MAX_LINES}); split it, or list it "
-                                f"with a reason in {LONG_FILES.relative_to(REPO_ROOT)}")
-    problems += [f"{LONG_FILES.relative_to(REPO_ROOT)}: {p} is listed but not over "
-                 f"{MAX_LINES} lines (or gone); remove the line" for p in allowed if p not in seen]
+                problems.append(
+                    f"{rel}: {lines} lines (> {MAX_LINES}); split it, or list it "
+                    f"with a reason in {LONG_FILES.relative_to(REPO_ROOT)}"
+                )
+    problems += [
+        f"{LONG_FILES.relative_to(REPO_ROOT)}: {p} is listed but not over "
+        f"{MAX_LINES} lines (or gone); remove the line"
+        for p in allowed
+        if p not in seen
+    ]
     return problems
 
 
@@ -69,9 +76,9 @@ def imports_core(tree: ast.AST, module_parts: list[str]) -> bool:
             if node.level:  # resolve the relative import against the importing module
                 parent = module_parts[: len(module_parts) - node.level]
                 base = ".".join(parent + ([base] if base else []))
-            if base.endswith("_core") or any(a.name == "_core" for a in node.names):
-                if base.startswith("kubeflow.trainer") or base.endswith("._core"):
-                    return True
+            names_core = base.endswith("_core") or any(a.name == "_core" for a in node.names)
+            if names_core and (base.startswith("kubeflow.trainer") or base.endswith("._core")):
+                return True
     return False
 
 
@@ -82,8 +89,10 @@ def core_import_problems(files: list[Path]) -> list[str]:
             continue
         parts = list(f.relative_to(PACKAGE.parent).with_suffix("").parts)
         if imports_core(ast.parse(f.read_text(), str(f)), parts):
-            problems.append(f"{f.relative_to(REPO_ROOT)}: imports kubeflow.trainer._core; only "
-                            f"{CORE_IMPORTERS.relative_to(REPO_ROOT)}/ may")
+            problems.append(
+                f"{f.relative_to(REPO_ROOT)}: imports kubeflow.trainer._core; only "
+                f"{CORE_IMPORTERS.relative_to(REPO_ROOT)}/ may"
+            )
     return problems
 
 

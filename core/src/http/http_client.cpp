@@ -174,8 +174,8 @@ struct Handles {
 
 struct HttpClient::Impl {
   config::ConnectionConfig connection;
-  std::string base_url;      // what the URL starts with (tls-server-name swapped in if set)
-  HeaderList connect_to;     // CURLOPT_CONNECT_TO entry when tls-server-name is set
+  std::string base_url;   // what the URL starts with (tls-server-name swapped in if set)
+  HeaderList connect_to;  // CURLOPT_CONNECT_TO entry when tls-server-name is set
   std::mutex pool_mutex;
   std::vector<Handles> pool;  // idle pairs; each multi keeps its own live connections
   std::atomic<long> requests{0};
@@ -382,7 +382,8 @@ HttpClient::HttpClient(config::ConnectionConfig connection) : impl_(std::make_un
   if (!impl_->connection.tls_server_name.empty()) {
     auto [host, port] = host_and_port(server);
     const auto scheme_end = server.find("://");
-    const std::string scheme = scheme_end == std::string::npos ? "https" : server.substr(0, scheme_end);
+    const std::string scheme =
+        scheme_end == std::string::npos ? "https" : server.substr(0, scheme_end);
     impl_->base_url = fmt::format("{}://{}:{}", scheme, impl_->connection.tls_server_name, port);
     std::string connect_host = host;
     if (connect_host.find(':') != std::string::npos && connect_host.front() != '[') {

@@ -25,8 +25,7 @@ class Reconnect {
 
   [[nodiscard]] static bool retryable(const Error& e) {
     const int status = e.details().http_status;
-    return e.code() == ErrorCode::kTimeout ||
-           (e.code() == ErrorCode::kTransport && status == 0) ||
+    return e.code() == ErrorCode::kTimeout || (e.code() == ErrorCode::kTransport && status == 0) ||
            status == 429 || status == 500 || status == 502 || status == 503 || status == 504;
   }
 

@@ -13,8 +13,7 @@ const Resource kTrainJobs{"trainer.kubeflow.org", "v1alpha1", "trainjobs", "Trai
 const Resource kTrainingRuntimes{"trainer.kubeflow.org", "v1alpha1", "trainingruntimes",
                                  "TrainingRuntime", true};
 const Resource kClusterTrainingRuntimes{"trainer.kubeflow.org", "v1alpha1",
-                                        "clustertrainingruntimes", "ClusterTrainingRuntime",
-                                        false};
+                                        "clustertrainingruntimes", "ClusterTrainingRuntime", false};
 const Resource kPods{"", "v1", "pods", "Pod", true};
 const Resource kEvents{"", "v1", "events", "Event", true};
 const Resource kConfigMaps{"", "v1", "configmaps", "ConfigMap", true};
@@ -44,8 +43,7 @@ std::string object_path(const Resource& r, const std::string& ns, const std::str
   // object into a list or a delete of every object in the namespace.
   if (name.empty()) {
     throw Error(ErrorCode::kInvalidArgument,
-                fmt::format("{} name is empty: a request on one {} needs its name", r.kind,
-                            r.kind),
+                fmt::format("{} name is empty: a request on one {} needs its name", r.kind, r.kind),
                 {.field = "name", .kind = r.kind, .ns = ns});
   }
   return collection_path(r, ns) + "/" + url_encode(name);
@@ -77,8 +75,7 @@ nlohmann::json RestClient::call(http::Request request, const RequestContext& con
   return parse_body(response.body, context);
 }
 
-nlohmann::json RestClient::get(const Resource& r, const std::string& ns,
-                               const std::string& name) {
+nlohmann::json RestClient::get(const Resource& r, const std::string& ns, const std::string& name) {
   return call({.method = "GET", .path_and_query = object_path(r, ns, name)},
               {"get", r.kind, ns, name, http_->connection().server});
 }
@@ -110,9 +107,9 @@ nlohmann::json RestClient::create(const Resource& r, const std::string& ns,
               {"create", r.kind, ns, name, http_->connection().server});
 }
 
-nlohmann::json RestClient::patch(const Resource& r, const std::string& ns,
-                                 const std::string& name, const nlohmann::json& patch,
-                                 PatchType type, const std::string& subresource) {
+nlohmann::json RestClient::patch(const Resource& r, const std::string& ns, const std::string& name,
+                                 const nlohmann::json& patch, PatchType type,
+                                 const std::string& subresource) {
   std::string content_type = "application/merge-patch+json";
   if (type == PatchType::kJson) content_type = "application/json-patch+json";
   if (type == PatchType::kStrategicMerge) {
@@ -120,23 +117,23 @@ nlohmann::json RestClient::patch(const Resource& r, const std::string& ns,
   }
   std::string path = object_path(r, ns, name);
   if (!subresource.empty()) path += "/" + subresource;
-  return call({.method = "PATCH", .path_and_query = path, .body = patch.dump(),
+  return call({.method = "PATCH",
+               .path_and_query = path,
+               .body = patch.dump(),
                .content_type = content_type},
               {"patch", r.kind, ns, name, http_->connection().server});
 }
 
 void RestClient::remove(const Resource& r, const std::string& ns, const std::string& name) {
   // Foreground would block until children go; background matches kubectl's default.
-  const nlohmann::json options = {{"kind", "DeleteOptions"},
-                                  {"apiVersion", "v1"},
-                                  {"propagationPolicy", "Background"}};
-  (void)call({.method = "DELETE", .path_and_query = object_path(r, ns, name),
-              .body = options.dump()},
-             {"delete", r.kind, ns, name, http_->connection().server});
+  const nlohmann::json options = {
+      {"kind", "DeleteOptions"}, {"apiVersion", "v1"}, {"propagationPolicy", "Background"}};
+  (void)call(
+      {.method = "DELETE", .path_and_query = object_path(r, ns, name), .body = options.dump()},
+      {"delete", r.kind, ns, name, http_->connection().server});
 }
 
-std::string RestClient::get_text(const std::string& path_and_query,
-                                 const RequestContext& context) {
+std::string RestClient::get_text(const std::string& path_and_query, const RequestContext& context) {
   http::Request request{.method = "GET", .path_and_query = path_and_query};
   request.timeouts = timeouts_;
   http::Response response = http_->perform(request);

@@ -14,16 +14,26 @@ constexpr size_t kMaxBodyInMessage = 512;
 
 ErrorCode code_for_status(long status, const std::string& reason) {
   switch (status) {
-    case 400: return ErrorCode::kInvalid;
-    case 401: return ErrorCode::kUnauthorized;
-    case 403: return ErrorCode::kForbidden;
-    case 404: return ErrorCode::kNotFound;
-    case 409: return reason == "AlreadyExists" ? ErrorCode::kAlreadyExists : ErrorCode::kConflict;
-    case 410: return ErrorCode::kConflict;  // Gone: a resourceVersion too old to resume from
-    case 422: return ErrorCode::kInvalid;
-    case 429: return ErrorCode::kTooManyRequests;
-    case 504: return ErrorCode::kTimeout;
-    default: return status >= 500 ? ErrorCode::kServerError : ErrorCode::kApi;
+    case 400:
+      return ErrorCode::kInvalid;
+    case 401:
+      return ErrorCode::kUnauthorized;
+    case 403:
+      return ErrorCode::kForbidden;
+    case 404:
+      return ErrorCode::kNotFound;
+    case 409:
+      return reason == "AlreadyExists" ? ErrorCode::kAlreadyExists : ErrorCode::kConflict;
+    case 410:
+      return ErrorCode::kConflict;  // Gone: a resourceVersion too old to resume from
+    case 422:
+      return ErrorCode::kInvalid;
+    case 429:
+      return ErrorCode::kTooManyRequests;
+    case 504:
+      return ErrorCode::kTimeout;
+    default:
+      return status >= 500 ? ErrorCode::kServerError : ErrorCode::kApi;
   }
 }
 
@@ -39,9 +49,12 @@ std::string hint_for(ErrorCode code, const RequestContext& c) {
       return c.kind == "TrainJob" ? "List existing jobs with TrainerClient().list_jobs()" : "";
     case ErrorCode::kAlreadyExists:
       return "Choose another name, or delete the existing object first";
-    case ErrorCode::kInvalid: return "Fix the fields named in the causes";
-    case ErrorCode::kTooManyRequests: return "The API server is throttling; retry later";
-    default: return "";
+    case ErrorCode::kInvalid:
+      return "Fix the fields named in the causes";
+    case ErrorCode::kTooManyRequests:
+      return "The API server is throttling; retry later";
+    default:
+      return "";
   }
 }
 
@@ -78,24 +91,30 @@ Error transport_error(const http::Response& r, const RequestContext& c) {
                              what, r.curl_error),
                  {.field = "client-key-data",
                   .hint = "Fix or regenerate the user's client certificate and key",
-                  .kind = c.kind, .name = c.name, .ns = c.ns});
+                  .kind = c.kind,
+                  .name = c.name,
+                  .ns = c.ns});
   }
   if (timed_out) {
     return Error(ErrorCode::kTimeout,
                  fmt::format("{} timed out talking to {}: {}", what, server, r.curl_error),
                  {.hint = "The API server is slow or unreachable; retry, or raise the timeout",
-                  .kind = c.kind, .name = c.name, .ns = c.ns});
+                  .kind = c.kind,
+                  .name = c.name,
+                  .ns = c.ns});
   }
-  return Error(ErrorCode::kTransport,
-               fmt::format("{} failed: {} the API server {}: {}", what,
-                           r.curl_code == CURLE_COULDNT_CONNECT ||
-                                   r.curl_code == CURLE_COULDNT_RESOLVE_HOST
-                               ? "cannot reach"
-                               : "lost the connection to",
-                           server, r.curl_error),
-               {.hint = "Check that the cluster is running and the kubeconfig server URL and "
-                        "certificates are right",
-                .kind = c.kind, .name = c.name, .ns = c.ns});
+  return Error(
+      ErrorCode::kTransport,
+      fmt::format("{} failed: {} the API server {}: {}", what,
+                  r.curl_code == CURLE_COULDNT_CONNECT || r.curl_code == CURLE_COULDNT_RESOLVE_HOST
+                      ? "cannot reach"
+                      : "lost the connection to",
+                  server, r.curl_error),
+      {.hint = "Check that the cluster is running and the kubeconfig server URL and "
+               "certificates are right",
+       .kind = c.kind,
+       .name = c.name,
+       .ns = c.ns});
 }
 
 }  // namespace
@@ -105,14 +124,17 @@ Error error_from_response(const http::Response& r, const RequestContext& c) {
   // (413 for a body that is too large) leaves curl with a send/partial error; the status is
   // what happened.
   if (r.curl_code != 0 && r.status < 400) return transport_error(r, c);
-  if (r.status == 400 && r.body.find("Client sent an HTTP request to an HTTPS server") !=
-                             std::string::npos) {
+  if (r.status == 400 &&
+      r.body.find("Client sent an HTTP request to an HTTPS server") != std::string::npos) {
     return Error(ErrorCode::kConfig,
                  fmt::format("{} {} failed: the server URL {} starts with http:// but the server "
                              "speaks HTTPS. Use https:// in the server URL",
                              c.verb, object_label(c), http::redact_url(c.server)),
-                 {.field = "server", .hint = "Use https:// in the server URL",
-                  .kind = c.kind, .name = c.name, .ns = c.ns});
+                 {.field = "server",
+                  .hint = "Use https:// in the server URL",
+                  .kind = c.kind,
+                  .name = c.name,
+                  .ns = c.ns});
   }
 
   ErrorDetails d;
@@ -149,8 +171,9 @@ Error error_from_response(const http::Response& r, const RequestContext& c) {
   const ErrorCode code = code_for_status(r.status, d.reason);
   d.hint = hint_for(code, c);
   if (r.status == 413) {
-    d.hint = "The request is larger than the API server accepts (about 3 MiB): send less, e.g. "
-             "large files through storage instead of environment variables or inline code";
+    d.hint =
+        "The request is larger than the API server accepts (about 3 MiB): send less, e.g. "
+        "large files through storage instead of environment variables or inline code";
   }
   std::string message = fmt::format("{} {} failed: HTTP {}", c.verb, object_label(c), r.status);
   if (!d.reason.empty()) message += " " + d.reason;

@@ -14,9 +14,9 @@ constexpr std::chrono::seconds kClientTimeout{kServerTimeoutSeconds + 15};
 
 std::string watch_path(const Resource& r, const std::string& ns, const ListOptions& options,
                        const std::string& resource_version) {
-  std::string path = fmt::format(
-      "{}?watch=1&allowWatchBookmarks=true&timeoutSeconds={}&resourceVersion={}",
-      collection_path(r, ns), kServerTimeoutSeconds, url_encode(resource_version));
+  std::string path =
+      fmt::format("{}?watch=1&allowWatchBookmarks=true&timeoutSeconds={}&resourceVersion={}",
+                  collection_path(r, ns), kServerTimeoutSeconds, url_encode(resource_version));
   if (!options.label_selector.empty()) {
     path += "&labelSelector=" + url_encode(options.label_selector);
   }
@@ -59,12 +59,12 @@ void watch(RestClient& rest, const Resource& resource, const std::string& ns,
                 return false;
               }
               const auto message = object.is_object() ? object.find("message") : object.end();
-              throw Error(ErrorCode::kServerError,
-                          fmt::format("watch {} failed: {}", resource.kind,
-                                      object.is_object() && message != object.end()
-                                          ? message->dump()
-                                          : event.dump()),
-                          {.kind = resource.kind, .ns = ns});
+              throw Error(
+                  ErrorCode::kServerError,
+                  fmt::format("watch {} failed: {}", resource.kind,
+                              object.is_object() && message != object.end() ? message->dump()
+                                                                            : event.dump()),
+                  {.kind = resource.kind, .ns = ns});
             }
             if (object.is_object() && object.contains("metadata")) {
               const auto& metadata = object["metadata"];

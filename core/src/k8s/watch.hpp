@@ -24,8 +24,7 @@ using Relist = std::function<std::string()>;
 /// seen with backoff (0.2 s doubling to 5 s) for up to a minute of continuous failure. Throws
 /// kubeflow::Error for any other failure, or when the outage lasts longer. Blocks.
 void watch(RestClient& rest, const Resource& resource, const std::string& ns,
-           const ListOptions& options, std::string resource_version,
-           const WatchHandler& handler, const Relist& relist,
-           const std::function<bool()>& cancelled);
+           const ListOptions& options, std::string resource_version, const WatchHandler& handler,
+           const Relist& relist, const std::function<bool()>& cancelled);
 
 }  // namespace kubeflow::k8s

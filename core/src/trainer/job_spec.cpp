@@ -1,10 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "kubeflow/trainer/job_spec.hpp"
 
-#include <array>
 #include <string>
-
-#include <openssl/rand.h>
 
 #include "kubeflow/error.hpp"
 
@@ -13,17 +10,6 @@ namespace kubeflow::trainer {
 namespace {
 
 using nlohmann::json;
-
-constexpr std::size_t kNameHexDigits = 11;  // upstream's JOB_NAME_UUID_LENGTH
-
-void random_bytes(unsigned char* out, int count) {
-  if (RAND_bytes(out, count) != 1) {
-    throw Error(ErrorCode::kInternal,
-                "cannot generate a TrainJob name: the system random generator failed. Pass a "
-                "name explicitly",
-                {.hint = "Pass a name explicitly"});
-  }
-}
 
 json env_list(const std::vector<EnvVar>& env) {
   json out = json::array();
@@ -52,25 +38,6 @@ json initializer_body(const InitializerSpec& initializer) {
 }
 
 }  // namespace
-
-std::string generate_job_name() {
-  // Rejection sampling keeps the first letter uniform: 234 is the largest multiple of 26 <= 256.
-  unsigned char first = 0;
-  do {
-    random_bytes(&first, 1);
-  } while (first >= 234);
-  std::array<unsigned char, (kNameHexDigits + 1) / 2> bytes{};
-  random_bytes(bytes.data(), static_cast<int>(bytes.size()));
-
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string name(1, static_cast<char>('a' + first % 26));
-  for (unsigned char byte : bytes) {
-    name += kHex[byte >> 4];
-    name += kHex[byte & 0x0f];
-  }
-  name.resize(1 + kNameHexDigits);
-  return name;
-}
 
 json build_trainjob(const JobRequest& request) {
   validate_job_request(request);

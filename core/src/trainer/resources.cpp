@@ -17,9 +17,9 @@ namespace kubeflow::trainer {
 
 namespace {
 
-using nlohmann::json;
 using detail::fail_invalid;
 using detail::quote_text;
+using nlohmann::json;
 
 constexpr std::string_view kGpu = "nvidia.com/gpu";
 constexpr std::string_view kMigPrefix = "nvidia.com/mig-";
@@ -151,10 +151,10 @@ json resources_per_node(const json& user_resources) {
     resources[name] = value;
   }
   if (mig_keys.size() > 1) {
-    fail_invalid("resources_per_node", "invalid resources_per_node",
-                 fmt::format("more than one MIG profile requested ({}, {})", mig_keys[0],
-                             mig_keys[1]),
-                 R"(Request a single "mig-<profile>" key per node)");
+    fail_invalid(
+        "resources_per_node", "invalid resources_per_node",
+        fmt::format("more than one MIG profile requested ({}, {})", mig_keys[0], mig_keys[1]),
+        R"(Request a single "mig-<profile>" key per node)");
   }
   if (!mig_keys.empty() && resources.contains(kGpu)) {
     fail_invalid("resources_per_node", "invalid resources_per_node",

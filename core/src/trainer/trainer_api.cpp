@@ -87,7 +87,7 @@ struct TrainerApi::Impl {
   k8s::RestClient rest;
   std::string ns;
   std::string shown_server;  // the server URL without any user:password
-  std::mutex mutex;  // guards the caches below
+  std::mutex mutex;          // guards the caches below
   // "<kind>/<name>" -> runtime and when it was read. Entries expire so that a long-lived client
   // (a notebook kernel) sees an administrator's edits to a runtime within a minute.
   struct CachedRuntime {
@@ -102,7 +102,7 @@ struct TrainerApi::Impl {
   Impl(config::ConnectionConfig connection, std::string namespace_name, http::Timeouts timeouts)
       : http(std::make_shared<http::HttpClient>(connection)),
         rest(http, timeouts),
-        ns(!namespace_name.empty()             ? std::move(namespace_name)
+        ns(!namespace_name.empty()              ? std::move(namespace_name)
            : !connection.namespace_name.empty() ? connection.namespace_name
                                                 : "default"),
         shown_server(http::redact_url(connection.server)) {}
@@ -164,8 +164,7 @@ struct TrainerApi::Impl {
 
   // The pod of `step`. With `started`, a pod that is still Pending (or has no phase) is an error
   // too: its container has no log yet, and upstream's silent empty result hides that (#317).
-  std::string pod_for_step(const std::string& job, const std::string& step,
-                           bool started = false) {
+  std::string pod_for_step(const std::string& job, const std::string& step, bool started = false) {
     TrainJobInfo info = get_job(job);
     for (const auto& s : info.steps) {
       if (s.name != step) continue;
@@ -176,7 +175,10 @@ struct TrainerApi::Impl {
                   {.field = "step",
                    .hint = "Pass follow=True to wait for the step to start, or wait with "
                            "wait_for_job_status(name, {\"Running\"})",
-                   .http_status = 404, .reason = "NotFound", .kind = "Pod", .name = s.pod_name,
+                   .http_status = 404,
+                   .reason = "NotFound",
+                   .kind = "Pod",
+                   .name = s.pod_name,
                    .ns = ns});
     }
     std::vector<std::string> names;
@@ -188,7 +190,10 @@ struct TrainerApi::Impl {
                  .hint = names.empty() ? "The job's pods have not been created yet; wait for "
                                          "the job to start"
                                        : "Pass one of the listed step names",
-                 .http_status = 404, .reason = "NotFound", .kind = "TrainJob", .name = job,
+                 .http_status = 404,
+                 .reason = "NotFound",
+                 .kind = "TrainJob",
+                 .name = job,
                  .ns = ns});
   }
 
@@ -292,10 +297,10 @@ struct TrainerApi::Impl {
     pod_watcher.join();
     if (state.pod_error) std::rethrow_exception(state.pod_error);
     if (state.deleted) {
-      throw Error(ErrorCode::kNotFound,
-                  fmt::format("TrainJob {}/{} was deleted while it was being watched", ns, name),
-                  {.http_status = 404, .reason = "NotFound", .kind = "TrainJob", .name = name,
-                   .ns = ns});
+      throw Error(
+          ErrorCode::kNotFound,
+          fmt::format("TrainJob {}/{} was deleted while it was being watched", ns, name),
+          {.http_status = 404, .reason = "NotFound", .kind = "TrainJob", .name = name, .ns = ns});
     }
   }
 
@@ -400,7 +405,6 @@ RuntimeInfo TrainerApi::get_runtime(const std::string& name) {
 }
 
 std::string TrainerApi::train(JobRequest request) {
-  if (request.name.empty()) request.name = generate_job_name();
   const nlohmann::json body = build_trainjob(request);
   (void)impl_->rest.create(k8s::kTrainJobs, impl_->ns, body);
   return request.name;
@@ -423,9 +427,8 @@ std::vector<TrainJobInfo> TrainerApi::list_jobs(const std::optional<std::string>
     const std::string runtime_name = ref.value("name", "");
     if (runtime && runtime_name != *runtime) continue;
     const std::string name = job["metadata"].value("name", "");
-    const RuntimeInfo rt =
-        impl_->runtime_for_job(ref.value("kind", kClusterKind), runtime_name, name,
-                               &missing_runtimes);
+    const RuntimeInfo rt = impl_->runtime_for_job(ref.value("kind", kClusterKind), runtime_name,
+                                                  name, &missing_runtimes);
     result.push_back(job_from_objects(job, pods_by_job[name], rt));
   }
   return result;
@@ -440,11 +443,10 @@ void TrainerApi::delete_job(const std::string& name) {
 std::vector<std::string> TrainerApi::get_job_logs(const std::string& name,
                                                   const std::string& step) {
   const std::string pod = impl_->pod_for_step(name, step, /*started=*/true);
-  const std::string path = fmt::format("{}/log?container={}",
-                                       k8s::object_path(k8s::kPods, impl_->ns, pod),
-                                       k8s::url_encode(container_for_step(step)));
-  return split_lines(
-      impl_->rest.get_text(path, {"read logs of", "Pod", impl_->ns, pod, server()}));
+  const std::string path =
+      fmt::format("{}/log?container={}", k8s::object_path(k8s::kPods, impl_->ns, pod),
+                  k8s::url_encode(container_for_step(step)));
+  return split_lines(impl_->rest.get_text(path, {"read logs of", "Pod", impl_->ns, pod, server()}));
 }
 
 std::shared_ptr<Stream<std::string>> TrainerApi::follow_job_logs(const std::string& name,
@@ -489,8 +491,7 @@ std::vector<EventInfo> TrainerApi::get_job_events(const std::string& name) {
     std::string time = text_member(e, "firstTimestamp");
     if (time.empty()) time = text_member(e, "eventTime");
     if (time.empty()) time = text_member(e["metadata"], "creationTimestamp");
-    result.push_back(
-        {kind, obj_name, text_member(e, "message"), text_member(e, "reason"), time});
+    result.push_back({kind, obj_name, text_member(e, "message"), text_member(e, "reason"), time});
   }
   std::stable_sort(result.begin(), result.end(), [](const auto& a, const auto& b) {
     return time_sort_key(a.event_time) < time_sort_key(b.event_time);

@@ -42,8 +42,7 @@ bool shutdown(std::chrono::milliseconds grace) {
   return r.idle.wait_for(lock, grace, [&] { return r.active == 0; });
 }
 
-ThreadCancelScope::ThreadCancelScope(const std::atomic<bool>* flag) noexcept
-    : previous_(t_cancel) {
+ThreadCancelScope::ThreadCancelScope(const std::atomic<bool>* flag) noexcept : previous_(t_cancel) {
   t_cancel = flag;
 }
 

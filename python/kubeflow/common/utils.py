@@ -21,4 +21,3 @@ def kubeconfig_available(config_file: str | None = None) -> bool:
     if paths:
         return any(os.path.exists(p) for p in paths)
     return os.path.exists(os.path.expanduser("~/.kube/config"))
-

@@ -14,7 +14,8 @@ import inspect
 import os
 import re
 import textwrap
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 from kubeflow.trainer.errors import ValidationError
 
@@ -189,7 +190,9 @@ def _check_func_args(func_args: Any) -> str:
     return text
 
 
-def function_code(func: Callable[..., Any], func_args: Optional[dict] = None) -> tuple[str, str]:
+def function_code(
+    func: Callable[..., Any], func_args: dict[str, Any] | None = None
+) -> tuple[str, str]:
     """Return ``(code, file_name)``: the function's dedented source followed by the call.
 
     The call is ``name()`` or ``name(**<repr of func_args>)``, as on every upstream backend that

@@ -15,7 +15,7 @@ import re
 import string
 import uuid
 from collections.abc import Iterable, Mapping
-from typing import Any, Optional
+from typing import Any
 
 from kubeflow.trainer.constants import constants
 from kubeflow.trainer.errors import ValidationError
@@ -72,7 +72,7 @@ def require_str(value: object, field: str) -> str:
     return value
 
 
-def optional_str(value: object, field: str) -> Optional[str]:
+def optional_str(value: object, field: str) -> str | None:
     """None, or a string without NUL bytes (emptiness is left to the value's own rule).
 
     Raises:
@@ -85,7 +85,7 @@ def optional_str(value: object, field: str) -> Optional[str]:
     return value
 
 
-def image(value: object, field: str) -> Optional[str]:
+def image(value: object, field: str) -> str | None:
     """None, or a non-empty image reference (an empty one would silently run the runtime's
     default image).
 
@@ -103,7 +103,7 @@ def image(value: object, field: str) -> Optional[str]:
     return value
 
 
-def str_list(value: object, field: str) -> Optional[list[str]]:
+def str_list(value: object, field: str) -> list[str] | None:
     """None, or a list/tuple of non-empty strings as a list.
 
     A bare string is refused rather than split into characters.
@@ -126,7 +126,7 @@ def str_list(value: object, field: str) -> Optional[list[str]]:
     return list(value)
 
 
-def env_map(value: object, field: str) -> Optional[dict[str, str]]:
+def env_map(value: object, field: str) -> dict[str, str] | None:
     """None, or a dict of strings to strings without NUL bytes (names are the core's rule).
 
     Raises:
@@ -151,7 +151,7 @@ def env_map(value: object, field: str) -> Optional[dict[str, str]]:
     return dict(value)
 
 
-def num_nodes(value: object, field: str) -> Optional[int]:
+def num_nodes(value: object, field: str) -> int | None:
     """None, or a node count from 1 to 2**31-1 (a bool is not a count).
 
     Raises:
@@ -168,7 +168,7 @@ def num_nodes(value: object, field: str) -> Optional[int]:
     return value
 
 
-def resources(value: object, field: str) -> Optional[dict[str, Any]]:
+def resources(value: object, field: str) -> dict[str, Any] | None:
     """None, or a dict of string names to int, float or str quantities (values are checked by
     the core or, locally, ignored).
 
@@ -186,7 +186,8 @@ def resources(value: object, field: str) -> Optional[dict[str, Any]]:
     for key, item in value.items():
         if not isinstance(key, str):
             raise ValidationError(
-                f"{field} names must be strings, got {key!r}", field=field,
+                f"{field} names must be strings, got {key!r}",
+                field=field,
                 hint='use a name such as "cpu", "memory" or "gpu"',
             )
         item_field = f"{field}[{key!r}]"
@@ -228,7 +229,7 @@ def wait_arguments(
         ValidationError: a bad argument; ``field`` names it.
     """
     allowed = frozenset(allowed)
-    wanted: Optional[set[Any]] = None
+    wanted: set[Any] | None = None
     if isinstance(status, str):
         wanted = {status}
     elif isinstance(status, Iterable) and not isinstance(status, (bytes, Mapping)):
@@ -238,8 +239,7 @@ def wait_arguments(
             wanted = None
     if not wanted or not all(isinstance(s, str) for s in wanted) or not wanted <= allowed:
         raise ValidationError(
-            f"Invalid status {status!r}: expected one of, or a non-empty set of, "
-            f"{sorted(allowed)}",
+            f"Invalid status {status!r}: expected one of, or a non-empty set of, {sorted(allowed)}",
             field="status",
             hint="e.g. status={'Complete'}",
         )

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// Runs against the real kube-apiserver that scripts/test.sh starts. Without it the cases pass with a
-// warning on a developer's machine, and fail when CI is set (a missing cluster must not look green).
+// Runs against the real kube-apiserver that scripts/test.sh starts. Without it the cases pass with
+// a warning on a developer's machine, and fail when CI is set (a missing cluster must not look
+// green).
 #include <cstdlib>
 
 #include <catch2/catch.hpp>
@@ -50,6 +51,7 @@ TEST_CASE("integration: create, read back, delete a TrainJob", "[integration]") 
   auto api = api_or_skip();
   if (!api) return;
   kubeflow::trainer::JobRequest request;
+  request.name = "catch2-create-read-delete";
   request.runtime_name = "torch-distributed";
   request.runtime_kind = "ClusterTrainingRuntime";
   request.trainer = kubeflow::trainer::TrainerSpec{.num_nodes = 2};

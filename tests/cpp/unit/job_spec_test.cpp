@@ -3,7 +3,6 @@
 
 #include "failure.hpp"
 
-#include <set>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -16,7 +15,6 @@ using kubeflow::testing::Failure;
 using kubeflow::testing::failure_of_call;
 using kubeflow::trainer::build_trainjob;
 using kubeflow::trainer::EnvVar;
-using kubeflow::trainer::generate_job_name;
 using kubeflow::trainer::InitializerSpec;
 using kubeflow::trainer::JobRequest;
 using kubeflow::trainer::TrainerSpec;
@@ -47,21 +45,6 @@ json body_with_spec(const JobRequest& request, const json& spec) {
 const std::vector<std::string> kCommand = {"bash", "-c", "\nread -r -d '' SCRIPT << EOM\n...\n"};
 
 }  // namespace
-
-TEST_CASE("job name: one letter then 11 hex digits, different every time", "[spec]") {
-  std::set<std::string> seen;
-  for (int i = 0; i < 200; ++i) {
-    const std::string name = generate_job_name();
-    REQUIRE(name.size() == 12);
-    CHECK((name[0] >= 'a' && name[0] <= 'z'));
-    CHECK(name.find_first_not_of("0123456789abcdef", 1) == std::string::npos);
-    seen.insert(name);
-    JobRequest request = request_for("torch");
-    request.name = name;
-    CHECK_NOTHROW(validate_job_request(request));
-  }
-  CHECK(seen.size() == 200);
-}
 
 TEST_CASE("trainjob: case 6, no trainer gives only the runtime reference", "[spec]") {
   const JobRequest request = request_for("torch");

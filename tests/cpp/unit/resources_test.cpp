@@ -18,7 +18,6 @@ using nlohmann::json;
 
 namespace {
 
-
 Failure failure_of(const json& input) {
   return failure_of_call([&] { static_cast<void>(resources_per_node(input)); });
 }
@@ -134,11 +133,10 @@ TEST_CASE("resources: the argument must be a dict with named entries", "[spec]")
   }
 }
 
-TEST_CASE("resources: names the API server would refuse are rejected, naming the key",
-          "[spec]") {
-  const auto key = GENERATE(as<std::string>{}, "weird/Res Name", "1", "pods", "gpus",
-                            "example.com/", "/device", "example.com/a b", "exa mple.com/x",
-                            "example.com/-npu");
+TEST_CASE("resources: names the API server would refuse are rejected, naming the key", "[spec]") {
+  const auto key =
+      GENERATE(as<std::string>{}, "weird/Res Name", "1", "pods", "gpus", "example.com/", "/device",
+               "example.com/a b", "exa mple.com/x", "example.com/-npu");
   CAPTURE(key);
   const Failure f = failure_of(json{{key, 1}});
   CHECK(f.code == ErrorCode::kInvalidArgument);

@@ -47,8 +47,8 @@ TEST_CASE("status: HTTP codes map to error codes", "[status]") {
       Row{429, "TooManyRequests", ErrorCode::kTooManyRequests},
       Row{500, "InternalError", ErrorCode::kServerError}, Row{504, "Timeout", ErrorCode::kTimeout},
       Row{418, "", ErrorCode::kApi});
-  const Error e = caught({.status = status, .body = status_body(static_cast<int>(status), reason,
-                                                                "server says no")});
+  const Error e = caught(
+      {.status = status, .body = status_body(static_cast<int>(status), reason, "server says no")});
   CHECK(e.code() == code);
   CHECK(e.details().http_status == status);
   CHECK(e.details().reason == reason);
@@ -82,8 +82,8 @@ TEST_CASE("status: causes and retry-after are kept", "[status]") {
 }
 
 TEST_CASE("status: curl failures are transport or timeout errors", "[status]") {
-  const Error refused = caught({.curl_code = CURLE_COULDNT_CONNECT,
-                                .curl_error = "Couldn't connect to server"});
+  const Error refused =
+      caught({.curl_code = CURLE_COULDNT_CONNECT, .curl_error = "Couldn't connect to server"});
   CHECK(refused.code() == ErrorCode::kTransport);
   CHECK(std::string(refused.what()).find("https://127.0.0.1:6443") != std::string::npos);
   const Error slow = caught({.curl_code = CURLE_OPERATION_TIMEDOUT, .curl_error = "timeout"});
@@ -101,8 +101,7 @@ TEST_CASE("status: an error status with a broken connection is the status (413)"
   CHECK(std::string(e.what()).find("partial file") == std::string::npos);
 }
 
-TEST_CASE("status: http:// to an HTTPS port and a bad client key are config errors",
-          "[status]") {
+TEST_CASE("status: http:// to an HTTPS port and a bad client key are config errors", "[status]") {
   Response plain;
   plain.status = 400;
   plain.body = "Client sent an HTTP request to an HTTPS server.\n";

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import signal
 import threading
-import time
 
 import pytest
 
@@ -19,13 +18,11 @@ def test_ctrl_c_interrupts_wait_for_job_status(cluster, namespace) -> None:
         runtime="torch-distributed", trainer=CustomTrainerContainer(image="example.com/train:1")
     )
     timer = threading.Timer(0.5, signal.raise_signal, args=(signal.SIGINT,))
-    started = time.monotonic()
     timer.start()
+    # The job never changes and the wait's own timeout is an hour: only the interrupt can end
+    # it (if it were ignored, pytest-timeout would fail the test).
     with pytest.raises(KeyboardInterrupt):
-        client.wait_for_job_status(name, timeout=120)
-    elapsed = time.monotonic() - started
+        client.wait_for_job_status(name, timeout=3600)
     timer.join()
-    # Generous bound: the point is "not after the 120 s timeout".
-    assert elapsed < 10
     # The client still works after the interrupt.
     assert client.get_job(name).status == "Created"

@@ -16,9 +16,16 @@ import pytest
 
 from kubeflow.trainer import CustomTrainer, CustomTrainerContainer
 from kubeflow.trainer.errors import ValidationError
-from tests.python.argument_cases import (BAD_CUSTOM_TRAINERS, BAD_JOB_NAMES, BAD_STEPS,
-                                         BAD_TRAIN_ARGUMENTS, BAD_WAITS, NAME_METHODS,
-                                         custom_trainer, train_fn)
+from tests.python.argument_cases import (
+    BAD_CUSTOM_TRAINERS,
+    BAD_JOB_NAMES,
+    BAD_STEPS,
+    BAD_TRAIN_ARGUMENTS,
+    BAD_WAITS,
+    NAME_METHODS,
+    custom_trainer,
+    train_fn,
+)
 from tests.python.integration.k8s_sim import client, get_trainjob, trainjob_names
 
 K8S_NAME_METHODS = NAME_METHODS + [("get_job_events", "get_job_events", {})]
@@ -43,18 +50,26 @@ def test_delete_job_with_an_empty_none_or_int_name_deletes_nothing(cluster, name
 
 
 @pytest.mark.parametrize("bad", BAD_JOB_NAMES, ids=repr)
-@pytest.mark.parametrize("method,kwargs", [(m, k) for _, m, k in K8S_NAME_METHODS],
-                         ids=[i for i, _, _ in K8S_NAME_METHODS])
+@pytest.mark.parametrize(
+    "method,kwargs",
+    [(m, k) for _, m, k in K8S_NAME_METHODS],
+    ids=[i for i, _, _ in K8S_NAME_METHODS],
+)
 def test_every_name_method_refuses_a_bad_name_before_any_request(
-        cluster, namespace, method, kwargs, bad):
+    cluster, namespace, method, kwargs, bad
+):
     c = client(cluster, namespace)
     refused(c, lambda: getattr(c.backend, method)(bad, **kwargs), "name")
 
 
-@pytest.mark.parametrize("kwargs,field", [(k, f) for _, k, f in BAD_CUSTOM_TRAINERS],
-                         ids=[i for i, _, _ in BAD_CUSTOM_TRAINERS])
+@pytest.mark.parametrize(
+    "kwargs,field",
+    [(k, f) for _, k, f in BAD_CUSTOM_TRAINERS],
+    ids=[i for i, _, _ in BAD_CUSTOM_TRAINERS],
+)
 def test_bad_custom_trainer_fields_are_refused_and_nothing_is_created(
-        cluster, namespace, kwargs, field):
+    cluster, namespace, kwargs, field
+):
     c = client(cluster, namespace)
     with pytest.raises(ValidationError) as info:
         c.train(trainer=custom_trainer(**kwargs))
@@ -62,12 +77,15 @@ def test_bad_custom_trainer_fields_are_refused_and_nothing_is_created(
     assert trainjob_names(cluster, namespace) == []
 
 
-@pytest.mark.parametrize("kwargs,field", [
-    ({"image": ""}, "trainer.image"),
-    ({"image": 5}, "trainer.image"),
-    ({"image": "busybox", "num_nodes": 0}, "trainer.num_nodes"),
-    ({"image": "busybox", "env": {"A": 1}}, "trainer.env['A']"),
-])
+@pytest.mark.parametrize(
+    "kwargs,field",
+    [
+        ({"image": ""}, "trainer.image"),
+        ({"image": 5}, "trainer.image"),
+        ({"image": "busybox", "num_nodes": 0}, "trainer.num_nodes"),
+        ({"image": "busybox", "env": {"A": 1}}, "trainer.env['A']"),
+    ],
+)
 def test_bad_custom_trainer_container_fields_are_refused(cluster, namespace, kwargs, field):
     c = client(cluster, namespace)
     with pytest.raises(ValidationError) as info:
@@ -85,16 +103,20 @@ def test_resource_names_the_server_would_refuse_are_refused_by_the_core(cluster,
     assert trainjob_names(cluster, namespace) == []
 
 
-@pytest.mark.parametrize("kwargs,field", [(k, f) for _, k, f in BAD_TRAIN_ARGUMENTS],
-                         ids=[i for i, _, _ in BAD_TRAIN_ARGUMENTS])
+@pytest.mark.parametrize(
+    "kwargs,field",
+    [(k, f) for _, k, f in BAD_TRAIN_ARGUMENTS],
+    ids=[i for i, _, _ in BAD_TRAIN_ARGUMENTS],
+)
 def test_bad_train_arguments_are_refused_before_any_request(cluster, namespace, kwargs, field):
     c = client(cluster, namespace)
     refused(c, lambda: c.train(trainer=custom_trainer(), **kwargs), field)
     assert trainjob_names(cluster, namespace) == []
 
 
-@pytest.mark.parametrize("kwargs,field", [(k, f) for _, k, f in BAD_WAITS],
-                         ids=[i for i, _, _ in BAD_WAITS])
+@pytest.mark.parametrize(
+    "kwargs,field", [(k, f) for _, k, f in BAD_WAITS], ids=[i for i, _, _ in BAD_WAITS]
+)
 def test_bad_wait_arguments_are_refused_at_once(cluster, namespace, kwargs, field):
     c = client(cluster, namespace)
     name = c.train()
@@ -137,7 +159,8 @@ def _load(path: Path, name: str) -> Any:
 
 @pytest.mark.parametrize("file_name", ["$(touch PWNED).py", 'say"hi.py'])
 def test_function_from_a_file_named_with_shell_syntax_runs_and_nothing_else_does(
-        cluster, namespace, tmp_path, file_name):
+    cluster, namespace, tmp_path, file_name
+):
     src = tmp_path / "src"
     src.mkdir()
     func = _load(src / file_name, "shell_named")
@@ -154,8 +177,9 @@ def test_function_from_a_file_named_with_shell_syntax_runs_and_nothing_else_does
     work = tmp_path / "work"
     work.mkdir()
     env = {"PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
-    result = subprocess.run(command, cwd=work, env=env, capture_output=True, text=True,
-                            timeout=60, check=False)
+    result = subprocess.run(
+        command, cwd=work, env=env, capture_output=True, text=True, timeout=60, check=False
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout == "shell_named ran\n"
     assert not (work / "PWNED").exists() and not (tmp_path / "PWNED").exists()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 from kubeflow.trainer import RuntimeKind
-from tests.python.integration.k8s_sim import client, create_trainjob, create_training_runtime
+from tests.python.integration.k8s_sim import client, create_training_runtime, create_trainjob
 
 
 def test_list_jobs_filters_by_runtime_kind_and_name(cluster, namespace):
@@ -22,5 +22,4 @@ def test_list_jobs_filters_by_runtime_kind_and_name(cluster, namespace):
 
     assert [j.name for j in c.list_jobs(namespaced)] == ["on-namespaced-runtime"]
     assert [j.name for j in c.list_jobs(cluster_scoped)] == ["on-cluster-runtime"]
-    assert sorted(j.name for j in c.list_jobs()) == ["on-cluster-runtime",
-                                                     "on-namespaced-runtime"]
+    assert sorted(j.name for j in c.list_jobs()) == ["on-cluster-runtime", "on-namespaced-runtime"]

@@ -29,8 +29,6 @@ from tests.python.integration.k8s_sim import (
     wait_for_next_second,
 )
 
-PROMPTLY = 20.0  # generous bound for "reacts at once" (a watch event on loopback takes ms)
-
 
 def _job(c, name: str, num_nodes: int = 1) -> str:
     return c.train(
@@ -57,12 +55,9 @@ def test_wait_returns_when_the_job_completes_later(cluster, namespace):
     name = _job(c, "wait-complete")
     seen: list[str] = []
     patcher = _later(1.0, lambda: set_conditions(cluster, namespace, name, condition("Complete")))
-    start = time.monotonic()
     job = c.wait_for_job_status(name, timeout=60, callbacks=[lambda j: seen.append(j.status)])
-    elapsed = time.monotonic() - start
     patcher.join()
     assert job.name == name and job.status == "Complete"
-    assert 0.9 <= elapsed < PROMPTLY
     # The callbacks saw the job before and after the change.
     assert seen[0] == "Created" and seen[-1] == "Complete"
 
@@ -91,11 +86,10 @@ def test_wait_raises_job_failed_promptly(cluster, namespace):
             condition("Failed", reason="FailedJobs", message="pod crashed"),
         ),
     )
-    start = time.monotonic()
+    # An hour-long timeout: only noticing the failure can end the wait.
     with pytest.raises(JobFailedError) as raised:
-        c.wait_for_job_status(name, status={"Running"}, timeout=120)
+        c.wait_for_job_status(name, status={"Running"}, timeout=3600)
     patcher.join()
-    assert time.monotonic() - start < PROMPTLY
     assert isinstance(raised.value, RuntimeError)
     assert f"TrainJob {name} is Failed" in str(raised.value)
     assert "pod crashed" in str(raised.value)  # ours: the condition's message
@@ -118,7 +112,7 @@ def test_wait_times_out_near_the_timeout(cluster, namespace):
         c.wait_for_job_status(name, status={"Failed"}, timeout=2, polling_interval=1)
     elapsed = time.monotonic() - start
     assert isinstance(raised.value, JobTimeoutError)
-    assert 2.0 <= elapsed < 2.0 + PROMPTLY
+    assert elapsed >= 2.0  # the timeout is a deadline, never cut short
     assert name in str(raised.value)
 
 
@@ -146,11 +140,9 @@ def test_wait_on_a_missing_or_deleted_job_raises_not_found(cluster, namespace):
         c.wait_for_job_status("never-created", timeout=10)
     name = _job(c, "deleted-while-waited")
     deleter = _later(0.5, lambda: cluster.kube.delete(trainjobs_path(namespace, name)))
-    start = time.monotonic()
     with pytest.raises(NotFoundError, match="deleted"):
-        c.wait_for_job_status(name, timeout=120)
+        c.wait_for_job_status(name, timeout=3600)  # only the delete can end it
     deleter.join()
-    assert time.monotonic() - start < PROMPTLY
 
 
 # ---- get_job_logs --------------------------------------------------------------------------
@@ -221,8 +213,7 @@ def test_follow_waits_while_the_pod_is_pending_then_fails_when_the_job_is_delete
     assert outcome == {}
 
     cluster.kube.delete(trainjobs_path(namespace, name))
-    consumer.join(PROMPTLY)
-    assert not consumer.is_alive()
+    consumer.join()  # only the delete can end the follow (pytest-timeout guards a hang)
     assert isinstance(outcome.get("error"), NotFoundError), outcome
 
 
@@ -231,10 +222,8 @@ def test_follow_ends_with_an_error_when_the_job_finished_without_the_step(cluste
     name = _job(c, "follow-finished")
     create_pod(cluster, namespace, name, "node", 0, name="never-started", phase="Pending")
     set_conditions(cluster, namespace, name, condition("Failed", reason="DeadlineExceeded"))
-    start = time.monotonic()
     with pytest.raises(NotFoundError, match="has not started"):
         list(c.get_job_logs(name, follow=True))
-    assert time.monotonic() - start < PROMPTLY
 
 
 def test_logs_of_a_missing_job_raise_not_found(cluster, namespace):

@@ -3,6 +3,7 @@ run against the Kubernetes backend in tests/python/integration/test_k8s_argument
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -60,14 +61,17 @@ def test_generated_names_pass_the_name_rule() -> None:
     names = {_validation.generate_job_name() for _ in range(50)}
     assert len(names) == 50
     assert all(_validation.validate_job_name(n) for n in names)
+    # Upstream's shape: a letter, then 11 hex digits.
+    assert all(re.fullmatch(r"[a-z][0-9a-f]{11}", n) for n in names)
 
 
 # --- the local backend ------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("bad", BAD_JOB_NAMES, ids=repr)
-@pytest.mark.parametrize("method,kwargs", [(m, k) for _, m, k in NAME_METHODS],
-                         ids=[i for i, _, _ in NAME_METHODS])
+@pytest.mark.parametrize(
+    "method,kwargs", [(m, k) for _, m, k in NAME_METHODS], ids=[i for i, _, _ in NAME_METHODS]
+)
 def test_every_name_method_refuses_a_bad_name(
     client: TrainerClient, method: str, kwargs: dict, bad: Any
 ) -> None:
@@ -87,15 +91,22 @@ def test_delete_job_with_a_bad_name_deletes_nothing(client: TrainerClient) -> No
 
 
 def test_a_name_valid_only_under_rfc_1123_is_refused_locally_too(client: TrainerClient) -> None:
-    refused(lambda: client.train(trainer=CustomTrainer(func=train_fn), options=[Name("1abc")]),
-            "metadata.name")
-    refused(lambda: client.train(trainer=CustomTrainer(func=train_fn), options=[Name("")]),
-            "metadata.name")
+    refused(
+        lambda: client.train(trainer=CustomTrainer(func=train_fn), options=[Name("1abc")]),
+        "metadata.name",
+    )
+    refused(
+        lambda: client.train(trainer=CustomTrainer(func=train_fn), options=[Name("")]),
+        "metadata.name",
+    )
     assert client.list_jobs() == []
 
 
-@pytest.mark.parametrize("kwargs,field", [(k, f) for _, k, f in BAD_CUSTOM_TRAINERS],
-                         ids=[i for i, _, _ in BAD_CUSTOM_TRAINERS])
+@pytest.mark.parametrize(
+    "kwargs,field",
+    [(k, f) for _, k, f in BAD_CUSTOM_TRAINERS],
+    ids=[i for i, _, _ in BAD_CUSTOM_TRAINERS],
+)
 def test_bad_custom_trainer_fields_are_refused(
     client: TrainerClient, kwargs: dict, field: str
 ) -> None:
@@ -103,15 +114,19 @@ def test_bad_custom_trainer_fields_are_refused(
     assert client.list_jobs() == []
 
 
-@pytest.mark.parametrize("kwargs,field", [(k, f) for _, k, f in BAD_TRAIN_ARGUMENTS],
-                         ids=[i for i, _, _ in BAD_TRAIN_ARGUMENTS])
+@pytest.mark.parametrize(
+    "kwargs,field",
+    [(k, f) for _, k, f in BAD_TRAIN_ARGUMENTS],
+    ids=[i for i, _, _ in BAD_TRAIN_ARGUMENTS],
+)
 def test_bad_train_arguments_are_refused(client: TrainerClient, kwargs: dict, field: str) -> None:
     refused(lambda: client.train(trainer=custom_trainer(), **kwargs), field)
     assert client.list_jobs() == []
 
 
-@pytest.mark.parametrize("kwargs,field", [(k, f) for _, k, f in BAD_WAITS],
-                         ids=[i for i, _, _ in BAD_WAITS])
+@pytest.mark.parametrize(
+    "kwargs,field", [(k, f) for _, k, f in BAD_WAITS], ids=[i for i, _, _ in BAD_WAITS]
+)
 def test_bad_wait_arguments_are_refused_at_once(
     client: TrainerClient, kwargs: dict, field: str
 ) -> None:

@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
+import importlib
+import os
 import pickle
+import sys
+from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 from kubeflow.trainer import _core, errors
+
+BUILD_DIR = Path(os.environ.get("BUILD_DIR", Path(__file__).resolve().parents[3] / "build/dev"))
+
+
+def _core_testing() -> ModuleType:
+    """The test-only extension built beside the developer build (scripts/build.sh)."""
+    sys.path.insert(0, str(BUILD_DIR / "testing"))
+    try:
+        return importlib.import_module("_core_testing")
+    finally:
+        sys.path.pop(0)
+
 
 CASES = [
     ("invalid_argument", errors.ValidationError, ValueError),
@@ -23,7 +40,7 @@ CASES = [
 @pytest.mark.parametrize("code,cls,builtin", CASES, ids=[c[0] for c in CASES])
 def test_core_error_maps_to_typed_exception(code: str, cls: type, builtin: type) -> None:
     with pytest.raises(cls) as info:
-        _core._raise_for_test(code, "what failed: why")
+        _core_testing().raise_error(code, "what failed: why")
     assert isinstance(info.value, builtin)
     assert str(info.value) == "what failed: why"
     assert info.value.hint == "h"

@@ -11,8 +11,9 @@ import functools
 import importlib.util
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -35,7 +36,7 @@ def run_shipped(func: Callable[..., Any], func_args: Any, tmp_path: Path) -> str
 # --- shippable --------------------------------------------------------------------------------
 
 
-def plain(greeting: str = "hello", numbers=None) -> None:  # noqa: ANN001 - shipped as is
+def plain(greeting: str = "hello", numbers=None) -> None:
     print(greeting, numbers)
 
 
@@ -214,9 +215,15 @@ def test_file_name_with_shell_syntax_is_never_run_by_bash(tmp_path: Path, file_n
     command = command_for_function("python", func)
     work = tmp_path / "work"
     work.mkdir()
-    result = subprocess.run(command, cwd=work, capture_output=True, text=True, timeout=60,
-                            env={"PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin"},
-                            check=False)
+    result = subprocess.run(
+        command,
+        cwd=work,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin"},
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout == "trained\n"
     assert not (work / "PWNED").exists() and not (tmp_path / "PWNED").exists()

@@ -11,8 +11,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 
-from kubeflow.trainer import _core, errors  # noqa: E402
-from tests.support.fault_server import FaultServer  # noqa: E402
+from kubeflow.trainer import _core, errors
+from tests.support.fault_server import FaultServer
 
 
 def _api(url: str, timeout: float = 10.0) -> _core.TrainerApi:
@@ -52,9 +52,8 @@ def test_request_timeout_is_a_timeout_error() -> None:
 
 
 def test_throttling_keeps_status_and_retry_after() -> None:
-    with FaultServer("throttle") as server:
-        with pytest.raises(errors.TooManyRequestsError) as info:
-            _api(server.url).get_runtime("torch-distributed")
+    with FaultServer("throttle") as server, pytest.raises(errors.TooManyRequestsError) as info:
+        _api(server.url).get_runtime("torch-distributed")
     error = info.value
     assert isinstance(error, RuntimeError)
     assert error.status == 429
@@ -64,24 +63,21 @@ def test_throttling_keeps_status_and_retry_after() -> None:
 
 
 def test_body_that_is_not_json_is_a_server_error() -> None:
-    with FaultServer("garbage") as server:
-        with pytest.raises(errors.ServerError) as info:
-            _api(server.url).list_jobs(None)
+    with FaultServer("garbage") as server, pytest.raises(errors.ServerError) as info:
+        _api(server.url).list_jobs(None)
     assert "not JSON" in str(info.value)
 
 
 def test_connection_closed_is_a_transport_error() -> None:
-    with FaultServer("hangup") as server:
-        with pytest.raises(errors.TransportError) as info:
-            _api(server.url).list_jobs(None)
+    with FaultServer("hangup") as server, pytest.raises(errors.TransportError) as info:
+        _api(server.url).list_jobs(None)
     assert isinstance(info.value, ConnectionError)
     assert server.url in str(info.value)
 
 
 def test_token_is_sent_but_never_shown() -> None:
-    with FaultServer("throttle") as server:
-        with pytest.raises(errors.ApiError) as info:
-            _api(server.url).list_runtimes()
+    with FaultServer("throttle") as server, pytest.raises(errors.ApiError) as info:
+        _api(server.url).list_runtimes()
     assert "not-a-real-token" not in str(info.value)
     assert "not-a-real-token" not in repr(info.value.__dict__)
 
@@ -171,9 +167,8 @@ def test_kubeconfig_basic_auth_is_sent(tmp_path) -> None:
 
 def test_an_exception_in_a_stream_consumer_path_never_escapes_raw() -> None:
     """A Status whose fields have the wrong JSON types still becomes a typed error."""
-    with FaultServer("odd-status") as server:
-        with pytest.raises(errors.ApiError) as info:
-            _api(server.url).list_jobs(None)
+    with FaultServer("odd-status") as server, pytest.raises(errors.ApiError) as info:
+        _api(server.url).list_jobs(None)
     assert info.value.status == 418
 
 
@@ -195,7 +190,6 @@ def test_watch_resumes_from_the_last_version_after_a_dropped_connection() -> Non
 
 def test_library_exceptions_become_typed_errors_naming_the_call() -> None:
     """A JSON type error deep in the core (nlohmann) reaches Python as our ServerError."""
-    with FaultServer("odd-object") as server:
-        with pytest.raises(errors.ServerError) as info:
-            _api(server.url).get_job("job")
+    with FaultServer("odd-object") as server, pytest.raises(errors.ServerError) as info:
+        _api(server.url).get_job("job")
     assert "get_job" in str(info.value)

@@ -26,7 +26,6 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="us
 
 # ---------------------------------------------------------------- training functions (shipped)
 def sleep_for(seconds: float) -> None:
-    import os
     import time
 
     print(f"pid {os.getpid()}", flush=True)
@@ -38,7 +37,6 @@ def say(text: str) -> None:
 
 
 def start_in_new_session(then_sleep: float) -> None:
-    import os
     import subprocess
     import time
 
@@ -48,7 +46,6 @@ def start_in_new_session(then_sleep: float) -> None:
 
 
 def ignore_sigterm() -> None:
-    import signal
     import time
 
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
@@ -179,7 +176,8 @@ def test_unknown_keys_of_a_newer_version_are_ignored_with_a_warning(
 def _unshare_works() -> bool:
     if shutil.which("unshare") is None:
         return False
-    return subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode == 0
+    probe = subprocess.run(["unshare", "-m", "true"], capture_output=True, check=False)
+    return probe.returncode == 0
 
 
 @pytest.mark.skipif(not _unshare_works(), reason="needs a private mount namespace (unshare -m)")
@@ -198,13 +196,14 @@ def test_delete_job_raises_when_the_state_dir_is_read_only(
         "except Exception as e:\n"
         "    print('raised', type(e).__name__, e.file, '|', e)\n"
     )
-    script = (
-        'mount --bind "$1" "$1" && mount -o remount,ro,bind "$1" "$1" && '
-        'exec "$2" -c "$3"'
-    )
+    script = 'mount --bind "$1" "$1" && mount -o remount,ro,bind "$1" "$1" && exec "$2" -c "$3"'
     out = subprocess.run(
         ["unshare", "-m", "sh", "-c", script, "sh", str(state_dir), sys.executable, code],
-        env=subprocess_env(state_dir), capture_output=True, text=True, timeout=60,
+        env=subprocess_env(state_dir),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert out.returncode == 0, out.stderr
     job_dir = state_dir / "jobs" / name
@@ -218,8 +217,9 @@ def test_delete_job_raises_when_the_state_dir_is_read_only(
 def test_delete_job_ends_processes_started_in_a_new_session(
     client: TrainerClient, state_dir: Path
 ) -> None:
-    name = client.train(trainer=CustomTrainer(func=start_in_new_session,
-                                              func_args={"then_sleep": 120}))
+    name = client.train(
+        trainer=CustomTrainer(func=start_in_new_session, func_args={"then_sleep": 120})
+    )
     pids = [int(p) for p in first_line(client, name).split()[1:]]
     assert all(alive(p) for p in pids)
     TrainerClient(LocalProcessBackendConfig(state_dir=str(state_dir))).delete_job(name)
@@ -227,8 +227,9 @@ def test_delete_job_ends_processes_started_in_a_new_session(
 
 
 def test_processes_left_in_a_new_session_end_with_the_job(client: TrainerClient) -> None:
-    name = client.train(trainer=CustomTrainer(func=start_in_new_session,
-                                              func_args={"then_sleep": 0}))
+    name = client.train(
+        trainer=CustomTrainer(func=start_in_new_session, func_args={"then_sleep": 0})
+    )
     pids = [int(p) for p in first_line(client, name).split()[1:]]
     assert client.wait_for_job_status(name, timeout=60, polling_interval=1).status == "Complete"
     assert wait_gone(pids) == []
@@ -283,14 +284,20 @@ def test_job_deleted_by_another_process_right_after_train(
 ) -> None:
     real_create = state.JobStore.create
 
-    def create_then_delete_elsewhere(self: state.JobStore, spec: state.JobSpec, code: str,
-                                     file_name: str) -> Path:
+    def create_then_delete_elsewhere(
+        self: state.JobStore, spec: state.JobSpec, code: str, file_name: str
+    ) -> Path:
         job_dir = real_create(self, spec, code, file_name)
         subprocess.run(
-            [sys.executable, "-c",
-             "from kubeflow.trainer import TrainerClient, LocalProcessBackendConfig\n"
-             f"TrainerClient(LocalProcessBackendConfig()).delete_job({spec.name!r})\n"],
-            env=subprocess_env(state_dir), check=True, timeout=60,
+            [
+                sys.executable,
+                "-c",
+                "from kubeflow.trainer import TrainerClient, LocalProcessBackendConfig\n"
+                f"TrainerClient(LocalProcessBackendConfig()).delete_job({spec.name!r})\n",
+            ],
+            env=subprocess_env(state_dir),
+            check=True,
+            timeout=60,
         )
         return job_dir
 
@@ -305,12 +312,13 @@ def test_job_deleted_by_another_process_right_after_train(
 def test_list_jobs_filters_by_runtime_kind_and_name(client: TrainerClient) -> None:
     local = client.get_runtime("torch-distributed")
     # The same name as a cluster would report it: another kind, hence another runtime.
-    cluster = types.Runtime(name=local.name, trainer=local.trainer,
-                            kind=types.RuntimeKind.CLUSTER_TRAINING_RUNTIME)
-    on_local = client.train(runtime=local,
-                            trainer=CustomTrainer(func=say, func_args={"text": "a"}))
-    on_cluster = client.train(runtime=cluster,
-                              trainer=CustomTrainer(func=say, func_args={"text": "b"}))
+    cluster = types.Runtime(
+        name=local.name, trainer=local.trainer, kind=types.RuntimeKind.CLUSTER_TRAINING_RUNTIME
+    )
+    on_local = client.train(runtime=local, trainer=CustomTrainer(func=say, func_args={"text": "a"}))
+    on_cluster = client.train(
+        runtime=cluster, trainer=CustomTrainer(func=say, func_args={"text": "b"})
+    )
     assert [j.name for j in client.list_jobs(local)] == [on_local]
     assert [j.name for j in client.list_jobs(cluster)] == [on_cluster]
     assert sorted(j.name for j in client.list_jobs()) == sorted([on_local, on_cluster])

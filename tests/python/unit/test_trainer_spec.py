@@ -97,7 +97,9 @@ def run(command: list[str], cwd: Path, path_dirs: list[Path] = ()) -> subprocess
         [str(p) for p in path_dirs] + [os.path.dirname(sys.executable), env.get("PATH", "")]
     )
     env["HOME"] = str(cwd)
-    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        command, cwd=cwd, env=env, capture_output=True, text=True, timeout=60, check=False
+    )
 
 
 @pytest.fixture
@@ -720,7 +722,7 @@ def test_model_initializer_spec(initializer: Any, expected_env: list[dict[str, s
     ],
 )
 def test_invalid_dataset_initializer(bad: Any) -> None:
-    with pytest.raises(ValueError, match="^Dataset initializer type is invalid"):
+    with pytest.raises(ValueError, match=r"^Dataset initializer type is invalid"):
         dataset_initializer_spec(bad)
 
 
@@ -734,7 +736,7 @@ def test_invalid_dataset_initializer(bad: Any) -> None:
     ],
 )
 def test_invalid_model_initializer(bad: Any) -> None:
-    with pytest.raises(ValueError, match="^Model initializer type is invalid"):
+    with pytest.raises(ValueError, match=r"^Model initializer type is invalid"):
         model_initializer_spec(bad)
 
 
@@ -747,6 +749,10 @@ def test_trainer_spec_does_not_import_the_core() -> None:
         "assert 'kubeflow.trainer._core' not in sys.modules, 'core imported'\n"
     )
     result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ)
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        check=False,
     )
     assert result.returncode == 0, result.stderr

@@ -32,9 +32,9 @@ struct Request {
 struct Response {
   long status = 0;
   std::string body;
-  int curl_code = 0;          ///< CURLcode; 0 means the HTTP exchange completed
-  std::string curl_error;     ///< curl's error text when curl_code != 0
-  std::string retry_after;    ///< the Retry-After header, verbatim
+  int curl_code = 0;        ///< CURLcode; 0 means the HTTP exchange completed
+  std::string curl_error;   ///< curl's error text when curl_code != 0
+  std::string retry_after;  ///< the Retry-After header, verbatim
 };
 
 /// Returns true to keep streaming, false to stop early (not an error).

@@ -36,7 +36,7 @@ struct InitializerSpec {
 
 /// Everything needed to build one TrainJob body.
 struct JobRequest {
-  std::string name;  ///< required by build_trainjob (see generate_job_name)
+  std::string name;  ///< required; callers choose it (Python: kubeflow.trainer._validation)
   std::string runtime_name;
   std::string runtime_kind;            ///< "ClusterTrainingRuntime" or "TrainingRuntime"
   std::optional<TrainerSpec> trainer;  ///< omitted from the body when it would be empty
@@ -47,10 +47,6 @@ struct JobRequest {
   nlohmann::json runtime_patches;  ///< array of objects (already camelCase), or null
   std::optional<long long> active_deadline_seconds;
 };
-
-/// Upstream's name rule: one of [a-z] then 11 of [0-9a-f] (12 characters), drawn from OpenSSL's
-/// CSPRNG. Throws Error{kInternal} only if the system has no entropy. Thread-safe.
-[[nodiscard]] std::string generate_job_name();
 
 /// Upstream's `get_resources_per_node`: lower-cases cpu/memory/gpu/storage/ephemeral-storage and
 /// mig-* keys (other keys keep their case), maps gpu -> nvidia.com/gpu, storage ->

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from typing import Callable, Optional, Union
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from kubeflow.common import utils as common_utils
 from kubeflow.common.types import KubernetesBackendConfig
@@ -16,13 +16,13 @@ from kubeflow.trainer.types import types
 
 logger = logging.getLogger(__name__)
 
-BackendConfig = Union[KubernetesBackendConfig, LocalProcessBackendConfig, ContainerBackendConfig]
+BackendConfig = KubernetesBackendConfig | LocalProcessBackendConfig | ContainerBackendConfig
 
 
 class TrainerClient:
     """Create, inspect and manage TrainJobs on a cluster or on this machine."""
 
-    def __init__(self, backend_config: Optional[BackendConfig] = None) -> None:
+    def __init__(self, backend_config: BackendConfig | None = None) -> None:
         """Choose the backend from the type of ``backend_config``.
 
         Args:
@@ -77,7 +77,7 @@ class TrainerClient:
         """
         return self.backend.get_runtime(name=name)
 
-    def get_runtime_packages(self, runtime: types.Runtime) -> Optional[list[str]]:
+    def get_runtime_packages(self, runtime: types.Runtime) -> list[str] | None:
         """Print the Python packages (and GPUs) available in a runtime's trainer image.
 
         Raises:
@@ -88,12 +88,12 @@ class TrainerClient:
 
     def train(
         self,
-        runtime: Optional[Union[str, types.Runtime]] = None,
-        initializer: Optional[types.Initializer] = None,
-        trainer: Optional[
-            Union[types.CustomTrainer, types.CustomTrainerContainer, types.BuiltinTrainer]
-        ] = None,
-        options: Optional[list] = None,
+        runtime: str | types.Runtime | None = None,
+        initializer: types.Initializer | None = None,
+        trainer: (
+            types.CustomTrainer | types.CustomTrainerContainer | types.BuiltinTrainer | None
+        ) = None,
+        options: list[Any] | None = None,
     ) -> str:
         """Create a TrainJob and return its name.
 
@@ -112,7 +112,7 @@ class TrainerClient:
             runtime=runtime, initializer=initializer, trainer=trainer, options=options
         )
 
-    def list_jobs(self, runtime: Optional[types.Runtime] = None) -> list[types.TrainJob]:
+    def list_jobs(self, runtime: types.Runtime | None = None) -> list[types.TrainJob]:
         """List the TrainJobs in the namespace, optionally only those using ``runtime``."""
         return self.backend.list_jobs(runtime=runtime)
 
@@ -121,7 +121,7 @@ class TrainerClient:
         return self.backend.get_job(name=name)
 
     def get_job_logs(
-        self, name: str, step: str = constants.NODE + "-0", follow: Optional[bool] = False
+        self, name: str, step: str = constants.NODE + "-0", follow: bool | None = False
     ) -> Iterator[str]:
         """Yield the log lines of one step (``node-0`` by default); ``follow`` streams."""
         return self.backend.get_job_logs(name=name, follow=follow, step=step)
@@ -136,7 +136,7 @@ class TrainerClient:
         status: set[str] = {constants.TRAINJOB_COMPLETE},  # noqa: B006 - upstream's signature
         timeout: int = 600,
         polling_interval: int = 2,
-        callbacks: Optional[list[Callable[[types.TrainJob], None]]] = None,
+        callbacks: list[Callable[[types.TrainJob], None]] | None = None,
     ) -> types.TrainJob:
         """Wait until the TrainJob reaches one of ``status`` and return it.
 

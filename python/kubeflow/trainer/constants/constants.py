@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 
-from kubeflow.common.constants import DEFAULT_NAMESPACE, DEFAULT_TIMEOUT, UNKNOWN  # noqa: F401
+from kubeflow.common.constants import DEFAULT_NAMESPACE as DEFAULT_NAMESPACE
+from kubeflow.common.constants import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
+from kubeflow.common.constants import UNKNOWN as UNKNOWN
 
 GROUP = "trainer.kubeflow.org"
 VERSION = "v1alpha1"

@@ -6,8 +6,8 @@ import copy
 import logging
 import threading
 import time
-from collections.abc import Iterator
-from typing import Any, Callable, Optional, Union
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from kubeflow.common.constants import DEFAULT_TIMEOUT
 from kubeflow.common.types import KubernetesBackendConfig
@@ -20,7 +20,7 @@ from kubeflow.trainer.types import types
 
 logger = logging.getLogger(__name__)
 
-TrainerTypes = Union[types.CustomTrainer, types.CustomTrainerContainer, types.BuiltinTrainer]
+TrainerTypes = types.CustomTrainer | types.CustomTrainerContainer | types.BuiltinTrainer
 
 # Statuses a job can be waited for. Upstream knows the first four; Suspended is ours.
 WAITABLE_STATUSES = {
@@ -57,7 +57,7 @@ def _close_soon(stream: Any) -> None:
     threading.Thread(target=stream.close, name="kubeflow-stream-close", daemon=True).start()
 
 
-def _env_vars(env: Optional[dict[str, str]], field: str) -> list[Any]:
+def _env_vars(env: dict[str, str] | None, field: str) -> list[Any]:
     checked = _validation.env_map(env, field) or {}
     return [_core.EnvVar(name, value) for name, value in checked.items()]
 
@@ -69,7 +69,7 @@ def _initializer_spec(spec: dict[str, Any]) -> Any:
     return result
 
 
-def _runtime_argument(runtime: object) -> Optional[Union[str, types.Runtime]]:
+def _runtime_argument(runtime: object) -> str | types.Runtime | None:
     if runtime is None or isinstance(runtime, types.Runtime):
         return runtime
     return _validation.require_str(runtime, "runtime")
@@ -133,7 +133,7 @@ class KubernetesBackend(RuntimeBackend):
         probe_runtime = copy.deepcopy(runtime)
         if probe_runtime.trainer.command and probe_runtime.trainer.command[0] == "mpirun":
             mpi = list(constants.MPI_COMMAND)
-            probe_runtime.trainer.set_command(tuple([mpi[0], "-np", "1", *mpi[3:]]))
+            probe_runtime.trainer.set_command((mpi[0], "-np", "1", *mpi[3:]))
         resources = None if runtime.trainer.device == "gpu" else {"cpu": 1}
         name = None
         try:
@@ -146,22 +146,22 @@ class KubernetesBackend(RuntimeBackend):
                 ),
             )
             self.wait_for_job_status(name)
-            print("\n".join(self.get_job_logs(name)))  # noqa: T201 - upstream prints here
+            print("\n".join(self.get_job_logs(name)))
         finally:
             if name is not None:
                 try:
                     self.delete_job(name)
-                except Exception as error:  # the probe's result matters more than cleanup
+                except Exception as error:  # noqa: BLE001 - the probe's result matters more
                     logger.warning("Could not delete probe TrainJob %s: %s", name, error)
 
     # Jobs ----------------------------------------------------------------------------------
 
     def train(
         self,
-        runtime: Optional[Union[str, types.Runtime]] = None,
-        initializer: Optional[types.Initializer] = None,
-        trainer: Optional[TrainerTypes] = None,
-        options: Optional[list] = None,
+        runtime: str | types.Runtime | None = None,
+        initializer: types.Initializer | None = None,
+        trainer: TrainerTypes | None = None,
+        options: list[Any] | None = None,
     ) -> str:
         """See TrainerClient.train.
 
@@ -235,9 +235,10 @@ class KubernetesBackend(RuntimeBackend):
         if trainer_cr is not None:
             request.trainer = trainer_cr
         self._check_server_supports(request)
-        return self._api.train(request)
+        created: str = self._api.train(request)
+        return created
 
-    def _trainer_fields(self, trainer: Optional[TrainerTypes]) -> Any:
+    def _trainer_fields(self, trainer: TrainerTypes | None) -> Any:
         """The trainer's runtime-independent fields as a core TrainerSpec, checked.
 
         Called before the first request: Python-level types are checked here (so pybind11
@@ -253,7 +254,8 @@ class KubernetesBackend(RuntimeBackend):
                     f"{type(trainer.config).__name__}",
                     field="trainer.config",
                 )
-            owner, prefix = trainer.config, "trainer.config"
+            owner: Any = trainer.config
+            prefix = "trainer.config"
         else:
             owner, prefix = trainer, "trainer"
             # "" is refused, not dropped: dropping it would run the runtime's default image.
@@ -279,8 +281,8 @@ class KubernetesBackend(RuntimeBackend):
         self,
         fields: Any,
         runtime: types.Runtime,
-        trainer: Optional[TrainerTypes],
-        initializer: Optional[types.Initializer],
+        trainer: TrainerTypes | None,
+        initializer: types.Initializer | None,
     ) -> Any:
         """``fields`` completed with what depends on the resolved runtime (command, args)."""
         if trainer is None:
@@ -317,8 +319,8 @@ class KubernetesBackend(RuntimeBackend):
             return
         version = self._api.trainer_version(constants.KUBEFLOW_SYSTEM_NAMESPACE)
         if version and version.lstrip("v").split(".")[:2] in (["2", "0"], ["2", "1"]):
-            option = "RuntimePatch" if request.runtime_patches is not None else (
-                "ActiveDeadlineSeconds"
+            option = (
+                "RuntimePatch" if request.runtime_patches is not None else ("ActiveDeadlineSeconds")
             )
             raise ValidationError(
                 f"{option} needs Kubeflow Trainer v2.2 or newer, but the cluster runs {version}",
@@ -326,7 +328,7 @@ class KubernetesBackend(RuntimeBackend):
                 hint="upgrade Kubeflow Trainer, or drop the option",
             )
 
-    def list_jobs(self, runtime: Optional[types.Runtime] = None) -> list[types.TrainJob]:
+    def list_jobs(self, runtime: types.Runtime | None = None) -> list[types.TrainJob]:
         """See TrainerClient.list_jobs."""
         if runtime is not None and not isinstance(runtime, types.Runtime):
             raise ValidationError(
@@ -345,7 +347,7 @@ class KubernetesBackend(RuntimeBackend):
         return _convert.job_from_info(self._api.get_job(name))
 
     def get_job_logs(
-        self, name: str, follow: Optional[bool] = False, step: str = constants.NODE + "-0"
+        self, name: str, follow: bool | None = False, step: str = constants.NODE + "-0"
     ) -> Iterator[str]:
         """See TrainerClient.get_job_logs."""
         _validation.validate_job_name(name)
@@ -390,7 +392,7 @@ class KubernetesBackend(RuntimeBackend):
         status: set[str] = {constants.TRAINJOB_COMPLETE},  # noqa: B006 - never mutated
         timeout: int = 600,
         polling_interval: int = 2,
-        callbacks: Optional[list[Callable[[types.TrainJob], None]]] = None,
+        callbacks: list[Callable[[types.TrainJob], None]] | None = None,
     ) -> types.TrainJob:
         """See TrainerClient.wait_for_job_status."""
         _validation.validate_job_name(name)

@@ -11,14 +11,13 @@ import importlib.metadata
 import logging
 import os
 import time
-from collections.abc import Iterator
-from typing import Any, Callable, Optional, Union
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from kubeflow.trainer import _function, _validation
 from kubeflow.trainer.backends.base import RuntimeBackend
 from kubeflow.trainer.backends.localprocess import job as local_job
-from kubeflow.trainer.backends.localprocess import (launcher, logs, procs, rank_env, runtimes,
-                                                    state)
+from kubeflow.trainer.backends.localprocess import launcher, logs, procs, rank_env, runtimes, state
 from kubeflow.trainer.backends.localprocess.errors import JobNotFoundError, LocalStateError
 from kubeflow.trainer.backends.localprocess.types import LocalProcessBackendConfig
 from kubeflow.trainer.constants import constants
@@ -39,7 +38,7 @@ class LocalProcessBackend(RuntimeBackend):
         cfg: The backend configuration; defaults to ``LocalProcessBackendConfig()``.
     """
 
-    def __init__(self, cfg: Optional[LocalProcessBackendConfig] = None) -> None:
+    def __init__(self, cfg: LocalProcessBackendConfig | None = None) -> None:
         self.cfg = cfg if cfg is not None else LocalProcessBackendConfig()
         self.state_dir = state.resolve_state_dir(self.cfg.state_dir)
         self.store = state.JobStore(self.state_dir)
@@ -66,8 +65,9 @@ class LocalProcessBackend(RuntimeBackend):
             RuntimeNotFoundError: (a ``ValueError``) no local runtime has its name (as upstream).
         """
         if not isinstance(runtime, types.Runtime):
-            raise ValidationError(f"runtime must be a Runtime, got {type(runtime).__name__}",
-                                  field="runtime")
+            raise ValidationError(
+                f"runtime must be a Runtime, got {type(runtime).__name__}", field="runtime"
+            )
         runtimes.get_runtime(runtime.name)
         if runtime.trainer.trainer_type == types.TrainerType.BUILTIN_TRAINER:
             raise ValidationError(
@@ -88,12 +88,12 @@ class LocalProcessBackend(RuntimeBackend):
     # ------------------------------------------------------------------------------ train
     def train(
         self,
-        runtime: Optional[Union[str, types.Runtime]] = None,
-        initializer: Optional[types.Initializer] = None,
-        trainer: Optional[
-            Union[types.CustomTrainer, types.CustomTrainerContainer, types.BuiltinTrainer]
-        ] = None,
-        options: Optional[list[Any]] = None,
+        runtime: str | types.Runtime | None = None,
+        initializer: types.Initializer | None = None,
+        trainer: (
+            types.CustomTrainer | types.CustomTrainerContainer | types.BuiltinTrainer | None
+        ) = None,
+        options: list[Any] | None = None,
     ) -> str:
         """Start ``trainer.func(**trainer.func_args)`` on every local process; return the name.
 
@@ -107,8 +107,9 @@ class LocalProcessBackend(RuntimeBackend):
         if runtime is not None and not isinstance(runtime, types.Runtime):
             _validation.require_str(runtime, "runtime")
         if trainer is None:
-            raise ValidationError("CustomTrainer must be set with LocalProcessBackend",
-                                  field="trainer")
+            raise ValidationError(
+                "CustomTrainer must be set with LocalProcessBackend", field="trainer"
+            )
         if isinstance(trainer, types.BuiltinTrainer):
             raise ValidationError(
                 "BuiltinTrainer (TorchTune) is not supported by LocalProcessBackend: it needs "
@@ -144,10 +145,9 @@ class LocalProcessBackend(RuntimeBackend):
             )
         for option in options or []:
             if not callable(option):
-                raise ValidationError(f"Option {option!r} is not an option object",
-                                      field="options")
+                raise ValidationError(f"Option {option!r} is not an option object", field="options")
             option(job_spec, trainer, self)
-        name = job_spec.get("metadata", {}).get("name")
+        name: str | None = job_spec.get("metadata", {}).get("name")
         if name is None:
             name = _validation.generate_job_name()
         _validation.validate_job_name(name, "metadata.name")
@@ -163,16 +163,19 @@ class LocalProcessBackend(RuntimeBackend):
                 "injects them",
                 field="trainer.env",
             )
-        packages = _validation.str_list(
-            trainer.packages_to_install, "trainer.packages_to_install") or []
+        packages = (
+            _validation.str_list(trainer.packages_to_install, "trainer.packages_to_install") or []
+        )
         index_urls = _validation.str_list(trainer.pip_index_urls, "trainer.pip_index_urls") or []
         _validation.image(trainer.image, "trainer.image")
         _validation.resources(trainer.resources_per_node, "trainer.resources_per_node")
         if trainer.image:
             logger.info("LocalProcessBackend ignores trainer.image %r", trainer.image)
         if trainer.resources_per_node:
-            logger.info("LocalProcessBackend does not limit resources; ignoring %r",
-                        trainer.resources_per_node)
+            logger.info(
+                "LocalProcessBackend does not limit resources; ignoring %r",
+                trainer.resources_per_node,
+            )
         code, file_name = _function.function_code(trainer.func, trainer.func_args)
 
         spec = state.JobSpec(
@@ -203,15 +206,21 @@ class LocalProcessBackend(RuntimeBackend):
         except BaseException:
             self.store.remove(name)
             raise
-        logger.info("Started local TrainJob %s (%d node(s) x %d process(es)) in %s",
-                    name, num_nodes, spec.procs_per_node, job_dir)
+        logger.info(
+            "Started local TrainJob %s (%d node(s) x %d process(es)) in %s",
+            name,
+            num_nodes,
+            spec.procs_per_node,
+            job_dir,
+        )
         return name
 
     # ------------------------------------------------------------------------------ jobs
     def _spec(self, name: str) -> state.JobSpec:
         """The job's spec, or the stand-in of a damaged job (``spec.damage`` says why)."""
-        return local_job.load_spec(self.store, name,
-                                   float(self.cfg.termination_grace_period_seconds))
+        return local_job.load_spec(
+            self.store, name, float(self.cfg.termination_grace_period_seconds)
+        )
 
     def _load(self, name: str) -> tuple[state.JobSpec, state.JobStatus]:
         spec = self._spec(name)
@@ -220,7 +229,7 @@ class LocalProcessBackend(RuntimeBackend):
             logger.warning("TrainJob %s is shown as Failed: %s", name, status.message)
         return spec, status
 
-    def list_jobs(self, runtime: Optional[types.Runtime] = None) -> list[types.TrainJob]:
+    def list_jobs(self, runtime: types.Runtime | None = None) -> list[types.TrainJob]:
         """Every job in the state directory (oldest first), or those of ``runtime`` only (same
         kind and name). A job whose files are damaged is listed as Failed (a warning names the
         file) unless a runtime is given: its runtime is unknown."""
@@ -255,7 +264,7 @@ class LocalProcessBackend(RuntimeBackend):
         return local_job.to_trainjob(*self._load(name))
 
     def get_job_logs(
-        self, name: str, follow: Optional[bool] = False, step: str = constants.NODE + "-0"
+        self, name: str, follow: bool | None = False, step: str = constants.NODE + "-0"
     ) -> Iterator[str]:
         """The log lines of one step (``node-<i>``), without line endings.
 
@@ -299,8 +308,11 @@ class LocalProcessBackend(RuntimeBackend):
         step = status.failed_step or next(
             (s.name for s in trainjob.steps if s.status == state.FAILED), state.step_name(0)
         )
-        tail = [] if spec.damage else logs.tail_lines(
-            self.store.log_path(name, step), FAILURE_LOG_LINES)
+        tail = (
+            []
+            if spec.damage
+            else logs.tail_lines(self.store.log_path(name, step), FAILURE_LOG_LINES)
+        )
         reason = status.message or "the job failed"
         text = "\n".join("  " + line for line in tail) or "  (no output)"
         return JobFailedError(
@@ -309,8 +321,11 @@ class LocalProcessBackend(RuntimeBackend):
             step=step,
             exit_code=status.exit_code,
             log_tail=tail,
-            hint=(f"delete it with delete_job({name!r})" if spec.damage else
-                  f"all logs: get_job_logs({name!r}, step=...) or {self.store.job_dir(name)}"),
+            hint=(
+                f"delete it with delete_job({name!r})"
+                if spec.damage
+                else f"all logs: get_job_logs({name!r}, step=...) or {self.store.job_dir(name)}"
+            ),
         )
 
     def wait_for_job_status(
@@ -319,7 +334,7 @@ class LocalProcessBackend(RuntimeBackend):
         status: set[str] = {constants.TRAINJOB_COMPLETE},  # noqa: B006 - upstream's signature
         timeout: int = 600,
         polling_interval: int = 2,
-        callbacks: Optional[list[Callable[[types.TrainJob], None]]] = None,
+        callbacks: list[Callable[[types.TrainJob], None]] | None = None,
     ) -> types.TrainJob:
         """Wait until the job reaches one of ``status`` and return it.
 
@@ -375,7 +390,7 @@ class LocalProcessBackend(RuntimeBackend):
         spec = self._spec(name)
         targets = [p for p in [local_job.running_supervisor(self.store, name)] if p]
         try:
-            status: Optional[state.JobStatus] = self.store.read_status(name)
+            status: state.JobStatus | None = self.store.read_status(name)
         except LocalStateError:
             status = None  # the supervisor and the marker still find the processes
         if status is not None:
@@ -384,8 +399,11 @@ class LocalProcessBackend(RuntimeBackend):
         # Ranks the supervisor recorded while being stopped, and what the ranks left running
         # in other groups or sessions.
         try:
-            late = [r.process for r in self.store.read_status(name).ranks
-                    if r.exit_code is None and r.process not in targets]
+            late = [
+                r.process
+                for r in self.store.read_status(name).ranks
+                if r.exit_code is None and r.process not in targets
+            ]
         except LocalStateError:
             late = []
         left += procs.terminate(late, spec.grace_period)

@@ -3,51 +3,19 @@
 from __future__ import annotations
 
 import os
-import random
-import re
-import string
-import uuid
 from datetime import datetime, timezone
-from typing import Optional
 
 from kubeflow.trainer.backends.localprocess import procs, state
 from kubeflow.trainer.backends.localprocess.errors import LocalStateError
 from kubeflow.trainer.backends.localprocess.runtimes import LOCAL_DEVICE
 from kubeflow.trainer.constants import constants
-from kubeflow.trainer.errors import ValidationError
 from kubeflow.trainer.types import types
 
 #: How long a job may exist without a recorded supervisor pid before it counts as failed.
 STARTUP_GRACE_SECONDS = 30.0
 
-_NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_NAME_MAX = 63
 
-
-def generate_name() -> str:
-    """A new job name: a lowercase letter and 11 hex digits (upstream's 12-character rule)."""
-    suffix = uuid.uuid4().hex[: constants.JOB_NAME_UUID_LENGTH]
-    return random.choice(string.ascii_lowercase) + suffix
-
-
-def validate_name(name: object) -> str:
-    """Check that ``name`` is a DNS-1123 label, as the Kubernetes API would.
-
-    Raises:
-        ValidationError: it is not.
-    """
-    if not isinstance(name, str) or len(name) > _NAME_MAX or not _NAME_RE.match(name):
-        raise ValidationError(
-            f"Invalid TrainJob name {name!r}: it must be at most {_NAME_MAX} characters of "
-            "lowercase letters, digits and '-', starting and ending with a letter or digit",
-            field="metadata.name",
-        )
-    return name
-
-
-def _stand_in(
-    store: state.JobStore, name: str, damage: str, grace_period: float
-) -> state.JobSpec:
+def _stand_in(store: state.JobStore, name: str, damage: str, grace_period: float) -> state.JobSpec:
     """What is known of a job whose job.json is damaged: its name, the time of its directory,
     one step per log file and a placeholder runtime named Unknown."""
     job_dir = store.job_dir(name)
@@ -60,16 +28,27 @@ def _stand_in(
     except OSError:
         nodes = 0
     placeholder = types.RuntimeTrainer(
-        trainer_type=types.TrainerType.CUSTOM_TRAINER, framework=constants.UNKNOWN,
-        image=constants.UNKNOWN, num_nodes=max(nodes, 1),
-        device=constants.UNKNOWN, device_count=constants.UNKNOWN,
+        trainer_type=types.TrainerType.CUSTOM_TRAINER,
+        framework=constants.UNKNOWN,
+        image=constants.UNKNOWN,
+        num_nodes=max(nodes, 1),
+        device=constants.UNKNOWN,
+        device_count=constants.UNKNOWN,
     )
-    runtime = types.Runtime(name=constants.UNKNOWN, trainer=placeholder,
-                            kind=types.RuntimeKind.TRAINING_RUNTIME)
+    runtime = types.Runtime(
+        name=constants.UNKNOWN, trainer=placeholder, kind=types.RuntimeKind.TRAINING_RUNTIME
+    )
     spec = state.JobSpec(
-        name=name, created=created.isoformat(), runtime=state.runtime_to_dict(runtime),
-        framework=constants.UNKNOWN, num_nodes=nodes, procs_per_node=1, python="", cwd="",
-        script="", grace_period=grace_period,
+        name=name,
+        created=created.isoformat(),
+        runtime=state.runtime_to_dict(runtime),
+        framework=constants.UNKNOWN,
+        num_nodes=nodes,
+        procs_per_node=1,
+        python="",
+        cwd="",
+        script="",
+        grace_period=grace_period,
     )
     spec.damage = damage
     return spec
@@ -98,7 +77,7 @@ def marker(store: state.JobStore, name: str) -> str:
     return os.path.realpath(store.job_dir(name))
 
 
-def running_supervisor(store: state.JobStore, name: str) -> Optional[procs.ProcessId]:
+def running_supervisor(store: state.JobStore, name: str) -> procs.ProcessId | None:
     """The job's supervisor if it is running (and provably the one recorded), else None."""
     supervisor = store.supervisor(name)
     if supervisor is not None and procs.is_running(supervisor, supervisor_markers(name)):
@@ -142,8 +121,7 @@ def _damaged_status(store: state.JobStore, spec: state.JobSpec) -> state.JobStat
     status.phase = state.FAILED
     status.message = message
     status.steps = {
-        step: (status.steps.get(step) if status.steps.get(step) == state.COMPLETE
-               else state.FAILED)
+        step: (state.COMPLETE if status.steps.get(step) == state.COMPLETE else state.FAILED)
         for step in spec.steps
     }
     return status

@@ -46,7 +46,9 @@ sys.exit(main([job_dir]))
 def _deleted(job_dir: Path) -> JobNotFoundError:
     return JobNotFoundError(
         f"TrainJob {job_dir.name} was deleted while it was being started",
-        status=404, reason="NotFound", name=job_dir.name,
+        status=404,
+        reason="NotFound",
+        name=job_dir.name,
     )
 
 
@@ -65,7 +67,7 @@ def start_supervisor(job_dir: Path, python: str, cwd: str) -> int:
     package_root = str(Path(kubeflow.__file__).resolve().parent.parent)
     log_path = job_dir / state.SUPERVISOR_LOG
     try:
-        log = open(log_path, "ab")
+        log = open(log_path, "ab")  # noqa: SIM115 - the with below owns it
     except (FileNotFoundError, NotADirectoryError):
         raise _deleted(job_dir) from None
     with log:

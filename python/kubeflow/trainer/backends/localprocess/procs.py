@@ -20,10 +20,9 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Optional
 
 _PROC = Path("/proc")
 _PR_SET_PDEATHSIG = 1
@@ -42,7 +41,7 @@ class ProcessId:
     """A process as recorded at launch: pid and start time (None where it cannot be known)."""
 
     pid: int
-    start_time: Optional[int] = None
+    start_time: int | None = None
 
 
 def has_proc() -> bool:
@@ -50,7 +49,7 @@ def has_proc() -> bool:
     return _PROC.joinpath("self", "stat").exists()
 
 
-def _stat_fields(pid: int) -> Optional[list[str]]:
+def _stat_fields(pid: int) -> list[str] | None:
     """Fields of /proc/<pid>/stat after the command name (state, ppid, pgrp, ...)."""
     try:
         text = (_PROC / str(pid) / "stat").read_text()
@@ -59,7 +58,7 @@ def _stat_fields(pid: int) -> Optional[list[str]]:
     return text.rsplit(")", 1)[-1].split()
 
 
-def start_time(pid: int) -> Optional[int]:
+def start_time(pid: int) -> int | None:
     """The start time of ``pid`` (clock ticks since boot), None when unknown or gone."""
     fields = _stat_fields(pid)
     if fields is None or len(fields) <= _START_FIELD:
@@ -193,7 +192,7 @@ def sweep(marker: str, grace: float, rounds: int = 5) -> list[ProcessId]:
     return left or marked(marker)
 
 
-def parent_death_signal() -> Optional[Callable[[], None]]:
+def parent_death_signal() -> Callable[[], None] | None:
     """A ``preexec_fn`` that makes the child get SIGKILL when its parent dies (Linux), else
     None."""
     if not sys.platform.startswith("linux"):

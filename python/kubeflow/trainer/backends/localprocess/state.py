@@ -29,7 +29,7 @@ import uuid
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from kubeflow.trainer.backends.localprocess.errors import JobNotFoundError, LocalStateError
 from kubeflow.trainer.backends.localprocess.procs import ProcessId
@@ -62,7 +62,7 @@ STATUSES = frozenset({CREATED, RUNNING, COMPLETE, FAILED})
 TERMINAL = frozenset({COMPLETE, FAILED})
 
 
-def resolve_state_dir(configured: Optional[str] = None) -> Path:
+def resolve_state_dir(configured: str | None = None) -> Path:
     """The state directory: ``configured``, else ``$KUBEFLOW_LOCAL_STATE_DIR``, else the default."""
     chosen = configured or os.environ.get(STATE_DIR_ENV) or DEFAULT_STATE_DIR
     return Path(os.path.expanduser(chosen)).absolute()
@@ -161,10 +161,17 @@ def _known_fields(cls: type, data: object, path: Path) -> dict[str, Any]:
     unknown = sorted(map(str, set(data) - names))
     if unknown and (str(path), tuple(unknown)) not in _warned:
         _warned.add((str(path), tuple(unknown)))  # once per file, not at every poll
-        logger.warning("%s: ignoring unknown keys %s (written by a newer version, version %r)",
-                       path, ", ".join(unknown), data.get("version"))
-    required = [f.name for f in fields(cls)
-                if f.init and f.default is MISSING and f.default_factory is MISSING]
+        logger.warning(
+            "%s: ignoring unknown keys %s (written by a newer version, version %r)",
+            path,
+            ", ".join(unknown),
+            data.get("version"),
+        )
+    required = [
+        f.name
+        for f in fields(cls)
+        if f.init and f.default is MISSING and f.default_factory is MISSING
+    ]
     missing = [n for n in required if n not in data]
     if missing:
         raise damaged(path, f"it lacks {', '.join(missing)}")
@@ -249,12 +256,28 @@ class JobSpec:
             LocalStateError: it is not a job spec (naming ``path`` and the fault).
         """
         values = _known_fields(cls, data, path)
-        _check_types(path, values, {
-            "name": str, "created": str, "runtime": dict, "framework": str, "num_nodes": int,
-            "procs_per_node": int, "python": str, "cwd": str, "script": str, "env": dict,
-            "packages": list, "pip_index_urls": list, "venv_cache": bool, "cleanup_venv": bool,
-            "grace_period": (int, float), "version": int,
-        })
+        _check_types(
+            path,
+            values,
+            {
+                "name": str,
+                "created": str,
+                "runtime": dict,
+                "framework": str,
+                "num_nodes": int,
+                "procs_per_node": int,
+                "python": str,
+                "cwd": str,
+                "script": str,
+                "env": dict,
+                "packages": list,
+                "pip_index_urls": list,
+                "venv_cache": bool,
+                "cleanup_venv": bool,
+                "grace_period": (int, float),
+                "version": int,
+            },
+        )
         for key in ("num_nodes", "procs_per_node"):
             if values[key] < 1:
                 raise damaged(path, f"{key} is {values[key]}")
@@ -274,10 +297,10 @@ class RankRecord:
     node: int
     local_rank: int
     pid: int
-    exit_code: Optional[int] = None
+    exit_code: int | None = None
     killed: bool = False
     #: Start time of the process (see procs.py); None in files of version 1.
-    start_time: Optional[int] = None
+    start_time: int | None = None
 
     @property
     def process(self) -> ProcessId:
@@ -296,12 +319,12 @@ class JobStatus:
     phase: str = CREATED
     steps: dict[str, str] = field(default_factory=dict)
     ranks: list[RankRecord] = field(default_factory=list)
-    master_port: Optional[int] = None
-    python: Optional[str] = None
-    started: Optional[str] = None
-    finished: Optional[str] = None
-    failed_step: Optional[str] = None
-    exit_code: Optional[int] = None
+    master_port: int | None = None
+    python: str | None = None
+    started: str | None = None
+    finished: str | None = None
+    failed_step: str | None = None
+    exit_code: int | None = None
     message: str = ""
     version: int = STATE_VERSION
 
@@ -374,7 +397,7 @@ class JobStore:
             (job_dir / LOGS_DIR).mkdir()
             for step in spec.steps:
                 (job_dir / LOGS_DIR / f"{step}.log").touch()
-            steps = {step: CREATED for step in spec.steps}
+            steps = dict.fromkeys(spec.steps, CREATED)
             write_json_atomic(job_dir / STATUS_FILE, JobStatus(steps=steps).to_dict())
             # job.json last: a directory without it is a job still being created.
             write_json_atomic(job_dir / JOB_FILE, spec.to_dict())
@@ -390,8 +413,9 @@ class JobStore:
         except FileNotFoundError:
             return []
         # Hidden entries are directories of deleted jobs being removed (see remove()).
-        return sorted(e.name for e in entries
-                      if not e.name.startswith(".") and (e / JOB_FILE).is_file())
+        return sorted(
+            e.name for e in entries if not e.name.startswith(".") and (e / JOB_FILE).is_file()
+        )
 
     def read_spec(self, name: str) -> JobSpec:
         """The spec of job ``name``.
@@ -433,7 +457,7 @@ class JobStore:
         except OSError:
             return 0
 
-    def supervisor(self, name: str) -> Optional[ProcessId]:
+    def supervisor(self, name: str) -> ProcessId | None:
         """The job's supervisor as recorded by the launcher, None when not recorded (yet)."""
         try:
             words = (self.job_dir(name) / PID_FILE).read_text().split()

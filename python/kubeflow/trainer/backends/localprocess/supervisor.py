@@ -30,7 +30,7 @@ import time
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Optional
+from typing import BinaryIO
 
 from kubeflow.trainer.backends.localprocess import procs, state, venv
 from kubeflow.trainer.backends.localprocess.rank_env import LOOPBACK, rank_env
@@ -46,7 +46,7 @@ class _Stopped(BaseException):
 class _Rank:
     record: state.RankRecord
     proc: subprocess.Popen[bytes]
-    pump: Optional[threading.Thread] = None
+    pump: threading.Thread | None = None
 
 
 def free_port() -> int:
@@ -104,14 +104,15 @@ class Supervisor:
             state.read_json(job_dir / state.STATUS_FILE), job_dir / state.STATUS_FILE
         )
         self.logs: dict[int, BinaryIO] = {
-            node: open(job_dir / state.LOGS_DIR / f"{state.step_name(node)}.log", "ab")
+            # Kept open for the job's lifetime; closed when the supervisor finishes.
+            node: open(job_dir / state.LOGS_DIR / f"{state.step_name(node)}.log", "ab")  # noqa: SIM115
             for node in range(self.spec.num_nodes)
         }
         self.locks = {node: threading.Lock() for node in self.logs}
         self.ranks: list[_Rank] = []
         self.stopping = False
         self.in_setup = True
-        self.first_failure: Optional[_Rank] = None
+        self.first_failure: _Rank | None = None
 
     # ----------------------------------------------------------------------------- output
     def _write(self, node: int, data: bytes) -> None:
@@ -239,7 +240,7 @@ class Supervisor:
                     stdout=subprocess.PIPE,
                     stderr=subprocess.STDOUT,
                     start_new_session=True,
-                    preexec_fn=preexec,
+                    preexec_fn=preexec,  # noqa: PLW1509 - only prctl, async-signal-safe
                 )
                 record = state.RankRecord(
                     rank=node * spec.procs_per_node + local_rank,
@@ -258,7 +259,7 @@ class Supervisor:
             rank.pump.start()
 
     def _watch(self) -> None:
-        kill_deadline: Optional[float] = None
+        kill_deadline: float | None = None
         killed_hard = False
         while True:
             changed = False
@@ -340,12 +341,14 @@ class Supervisor:
         return exit_code
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     """Entry point: ``argv`` is ``[<job dir>]``."""
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
-        print("usage: python -m kubeflow.trainer.backends.localprocess.supervisor <job dir>",
-              file=sys.stderr)
+        print(
+            "usage: python -m kubeflow.trainer.backends.localprocess.supervisor <job dir>",
+            file=sys.stderr,
+        )
         return 2
     return Supervisor(Path(args[0])).run()
 
