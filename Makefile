@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help setup build test test-cpp test-python install example cluster-up cluster-down clean
+.PHONY: help setup build test test-cpp test-python lint stub install example cluster-up cluster-down clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -21,6 +21,12 @@ test-cpp: build  ## Run only the Catch2 suite
 
 test-python: build  ## Run only the Python unit tests
 	@PYTHONPATH=python .venv/bin/python -m pytest tests/python/unit -q
+
+lint: build  ## Static gates: ruff, mypy --strict, stubtest, clang-format, clang-tidy, repo rules
+	@scripts/lint.sh
+
+stub: build  ## Regenerate python/kubeflow/trainer/_core.pyi from the built extension
+	@scripts/stub.sh
 
 install: setup  ## pip-install the package into .venv (a regular wheel build)
 	@.venv/bin/python -m pip install -q --disable-pip-version-check .

@@ -8,6 +8,7 @@ namespace kubeflow::bindings {
 void bind_errors(pybind11::module_& m);
 void bind_config(pybind11::module_& m);
 void bind_job_spec(pybind11::module_& m);
+void bind_job_info(pybind11::module_& m);
 void bind_client(pybind11::module_& m);
 void bind_streams(pybind11::module_& m);
 

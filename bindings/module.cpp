@@ -9,6 +9,7 @@ PYBIND11_MODULE(_core, m) {
   kubeflow::bindings::bind_errors(m);
   kubeflow::bindings::bind_config(m);
   kubeflow::bindings::bind_job_spec(m);
+  kubeflow::bindings::bind_job_info(m);
   kubeflow::bindings::bind_streams(m);
   kubeflow::bindings::bind_client(m);
 }

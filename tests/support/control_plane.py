@@ -38,9 +38,9 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 try:
     from .kube import KubeAdmin, KubeError, load_yaml_documents

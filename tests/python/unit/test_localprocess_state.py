@@ -4,9 +4,7 @@ proven to be the job's, leftovers in other sessions, runtime filters (real local
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -26,6 +24,7 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="us
 
 # ---------------------------------------------------------------- training functions (shipped)
 def sleep_for(seconds: float) -> None:
+    import os
     import time
 
     print(f"pid {os.getpid()}", flush=True)
@@ -37,6 +36,7 @@ def say(text: str) -> None:
 
 
 def start_in_new_session(then_sleep: float) -> None:
+    import os
     import subprocess
     import time
 
@@ -46,6 +46,7 @@ def start_in_new_session(then_sleep: float) -> None:
 
 
 def ignore_sigterm() -> None:
+    import signal
     import time
 
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
