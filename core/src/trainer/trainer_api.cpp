@@ -2,7 +2,6 @@
 #include "kubeflow/trainer/trainer_api.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -14,17 +13,15 @@
 
 #include "k8s/reconnect.hpp"
 #include "k8s/rest_client.hpp"
-#include "k8s/watch.hpp"
+#include "trainer/job_events.hpp"
 #include "trainer/job_status.hpp"
+#include "trainer/job_watch.hpp"
 #include "trainer/log_follow.hpp"
-#include "util/yaml_json.hpp"
+#include "trainer/runtime_resolver.hpp"
 
 namespace kubeflow::trainer {
 
 namespace {
-
-constexpr const char* kClusterKind = "ClusterTrainingRuntime";
-constexpr const char* kNamespacedKind = "TrainingRuntime";
 
 std::string container_for_step(const std::string& step) {
   // "node-3" -> "node"; initializer steps are named after their container.
@@ -47,39 +44,6 @@ std::vector<std::string> split_lines(const std::string& text) {
   return lines;
 }
 
-// `object[key]` when it is a string, else "" (the API server sends null for unset fields).
-std::string text_member(const nlohmann::json& object, const char* key) {
-  if (!object.is_object()) return {};
-  const auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string{};
-}
-
-// Child Jobs of a TrainJob's JobSet are named <trainjob>-<replicatedJob>-<index>; matching the
-// replicated job names the SDK knows keeps TrainJob "a" from claiming the Jobs of "a-b".
-bool is_child_job_name(const std::string& job_name, const std::string& trainjob) {
-  if (job_name.rfind(trainjob + "-", 0) != 0) return false;
-  const std::string rest = job_name.substr(trainjob.size() + 1);
-  for (const char* rjob : {"node", "launcher", "dataset-initializer", "model-initializer"}) {
-    const std::string prefix = std::string(rjob) + "-";
-    if (rest.size() > prefix.size() && rest.rfind(prefix, 0) == 0 &&
-        std::all_of(rest.begin() + static_cast<long>(prefix.size()), rest.end(),
-                    [](unsigned char c) { return std::isdigit(c) != 0; })) {
-      return true;
-    }
-  }
-  return false;
-}
-
-RuntimeInfo placeholder_runtime(const std::string& name, const std::string& kind) {
-  RuntimeInfo info;
-  info.name = name;
-  info.kind = kind;
-  info.trainer_type = "CustomTrainer";
-  info.framework = "Unknown";
-  info.image = "Unknown";
-  return info;
-}
-
 }  // namespace
 
 struct TrainerApi::Impl {
@@ -87,15 +51,8 @@ struct TrainerApi::Impl {
   k8s::RestClient rest;
   std::string ns;
   std::string shown_server;  // the server URL without any user:password
-  std::mutex mutex;          // guards the caches below
-  // "<kind>/<name>" -> runtime and when it was read. Entries expire so that a long-lived client
-  // (a notebook kernel) sees an administrator's edits to a runtime within a minute.
-  struct CachedRuntime {
-    RuntimeInfo info;
-    std::chrono::steady_clock::time_point read_at;
-  };
-  static constexpr std::chrono::seconds kRuntimeCacheTtl{60};
-  std::map<std::string, CachedRuntime> runtime_cache;
+  RuntimeResolver runtimes{rest, ns};
+  std::mutex mutex;  // guards the trainer version below
   bool version_read = false;
   std::optional<std::string> version;
 
@@ -106,61 +63,6 @@ struct TrainerApi::Impl {
            : !connection.namespace_name.empty() ? connection.namespace_name
                                                 : "default"),
         shown_server(http::redact_url(connection.server)) {}
-
-  void remember(const RuntimeInfo& info) {
-    std::lock_guard<std::mutex> lock(mutex);
-    runtime_cache[info.kind + "/" + info.name] = {info, std::chrono::steady_clock::now()};
-  }
-
-  std::optional<RuntimeInfo> cached(const std::string& kind, const std::string& name) {
-    std::lock_guard<std::mutex> lock(mutex);
-    auto it = runtime_cache.find(kind + "/" + name);
-    if (it == runtime_cache.end()) return std::nullopt;
-    if (std::chrono::steady_clock::now() - it->second.read_at > kRuntimeCacheTtl) {
-      runtime_cache.erase(it);
-      return std::nullopt;
-    }
-    return it->second.info;
-  }
-
-  RuntimeInfo fetch_runtime(const std::string& kind, const std::string& name) {
-    const bool cluster = kind == kClusterKind;
-    auto object = rest.get(cluster ? k8s::kClusterTrainingRuntimes : k8s::kTrainingRuntimes,
-                           cluster ? "" : ns, name);
-    RuntimeInfo info = parse_runtime(object, kind);
-    remember(info);
-    return info;
-  }
-
-  // The runtime a job runs with: the cache, the live object, then the job's snapshot, which the
-  // controller (Trainer 2.3+) takes on first reconcile so a deleted runtime leaves jobs readable.
-  // `missing` (optional) records runtimes whose live object could not be used, so a listing of
-  // many jobs on one deleted runtime asks for it once instead of once per job.
-  RuntimeInfo runtime_for_job(const std::string& kind, const std::string& name,
-                              const std::string& job, std::set<std::string>* missing = nullptr) {
-    if (auto hit = cached(kind, name)) return *hit;
-    const std::string key = kind + "/" + name;
-    if (missing == nullptr || missing->count(key) == 0) {
-      try {
-        return fetch_runtime(kind, name);
-      } catch (const Error& e) {
-        if (e.code() != ErrorCode::kNotFound && e.code() != ErrorCode::kForbidden &&
-            e.code() != ErrorCode::kInvalidArgument) {
-          throw;
-        }
-        if (missing != nullptr) missing->insert(key);
-      }
-    }
-    try {
-      auto snapshot = rest.get(k8s::kConfigMaps, ns, job + "-runtime-snapshot");
-      const auto& data = snapshot.at("data");
-      const auto text = data.at("runtime").get<std::string>();
-      return parse_runtime(util::yaml_to_json(text, "runtime snapshot of " + job), kind);
-    } catch (const Error&) {
-    } catch (const nlohmann::json::exception&) {
-    }
-    return placeholder_runtime(name, kind);
-  }
 
   // The pod of `step`. With `started`, a pod that is still Pending (or has no phase) is an error
   // too: its container has no log yet, and upstream's silent empty result hides that (#317).
@@ -195,113 +97,6 @@ struct TrainerApi::Impl {
                  .kind = "TrainJob",
                  .name = job,
                  .ns = ns});
-  }
-
-  // State shared by the TrainJob watch (this thread) and the pod watch (a helper thread).
-  struct JobWatchState {
-    std::mutex mutex;
-    nlohmann::json trainjob;
-    std::map<std::string, nlohmann::json> pods;
-    std::string last_signature;
-    std::exception_ptr pod_error;
-    bool deleted = false;
-  };
-
-  static std::string signature(const TrainJobInfo& info) {
-    std::string s = info.status;
-    for (const auto& step : info.steps) s += "|" + step.name + "=" + step.status.value_or("");
-    return s;
-  }
-
-  void emit_if_changed(JobWatchState& state, const RuntimeInfo& runtime,
-                       const Stream<TrainJobInfo>::Emit& emit) {
-    std::lock_guard<std::mutex> lock(state.mutex);
-    std::vector<const nlohmann::json*> pods;
-    for (const auto& [_, pod] : state.pods) pods.push_back(&pod);
-    TrainJobInfo info = job_from_objects(state.trainjob, pods, runtime);
-    const std::string sig = signature(info);
-    if (sig == state.last_signature) return;
-    state.last_signature = sig;
-    emit(std::move(info));
-  }
-
-  void watch_job(const std::string& name, const Stream<TrainJobInfo>::Emit& emit,
-                 const Stream<TrainJobInfo>::Cancelled& cancelled) {
-    JobWatchState state;
-    const k8s::ListOptions pod_options{.label_selector = pod_selector(name)};
-    auto relist_pods = [&] {
-      auto list = rest.list(k8s::kPods, ns, pod_options);
-      std::lock_guard<std::mutex> lock(state.mutex);
-      state.pods.clear();
-      for (auto& pod : list["items"]) state.pods[pod["metadata"].value("name", "")] = pod;
-      return list["metadata"].value("resourceVersion", "");
-    };
-    auto relist_job = [&] {
-      auto job = rest.get(k8s::kTrainJobs, ns, name);
-      std::lock_guard<std::mutex> lock(state.mutex);
-      state.trainjob = job;
-      return job["metadata"].value("resourceVersion", "");
-    };
-    const std::string job_version = relist_job();
-    const std::string pod_version = relist_pods();
-    const auto& ref = state.trainjob["spec"]["runtimeRef"];
-    const RuntimeInfo runtime =
-        runtime_for_job(ref.value("kind", kClusterKind), ref.value("name", ""), name);
-    emit_if_changed(state, runtime, emit);
-
-    std::atomic<bool> stop{false};
-    auto stopped = [&] { return stop.load() || cancelled(); };
-    std::thread pod_watcher([&] {
-      ThreadCancelScope scope(&stop);  // its relists abort too when the watch ends
-      try {
-        k8s::watch(
-            rest, k8s::kPods, ns, pod_options, pod_version,
-            [&](const std::string& type, const nlohmann::json& pod) {
-              {
-                std::lock_guard<std::mutex> lock(state.mutex);
-                const std::string pod_name = pod["metadata"].value("name", "");
-                if (type == "DELETED") state.pods.erase(pod_name);
-                else state.pods[pod_name] = pod;
-              }
-              emit_if_changed(state, runtime, emit);
-            },
-            relist_pods, stopped);
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(state.mutex);
-        state.pod_error = std::current_exception();
-        stop = true;
-      }
-    });
-    try {
-      k8s::watch(
-          rest, k8s::kTrainJobs, ns, {.field_selector = "metadata.name=" + name}, job_version,
-          [&](const std::string& type, const nlohmann::json& job) {
-            if (type == "DELETED") {
-              state.deleted = true;
-              stop = true;
-              return;
-            }
-            {
-              std::lock_guard<std::mutex> lock(state.mutex);
-              state.trainjob = job;
-            }
-            emit_if_changed(state, runtime, emit);
-          },
-          relist_job, stopped);
-    } catch (...) {
-      stop = true;
-      pod_watcher.join();
-      throw;
-    }
-    stop = true;
-    pod_watcher.join();
-    if (state.pod_error) std::rethrow_exception(state.pod_error);
-    if (state.deleted) {
-      throw Error(
-          ErrorCode::kNotFound,
-          fmt::format("TrainJob {}/{} was deleted while it was being watched", ns, name),
-          {.http_status = 404, .reason = "NotFound", .kind = "TrainJob", .name = name, .ns = ns});
-    }
   }
 
   // The pod of a started `step`, waiting while it is Pending; throws kNotFound once the job
@@ -344,8 +139,8 @@ struct TrainerApi::Impl {
     std::vector<const nlohmann::json*> pod_ptrs;
     for (const auto& p : pods.at("items")) pod_ptrs.push_back(&p);
     const auto& ref = trainjob["spec"]["runtimeRef"];
-    const std::string kind = ref.value("kind", kClusterKind);
-    const RuntimeInfo runtime = runtime_for_job(kind, ref.value("name", ""), name);
+    const std::string kind = ref.value("kind", kClusterRuntimeKind);
+    const RuntimeInfo runtime = runtimes.for_job(kind, ref.value("name", ""), name);
     return job_from_objects(trainjob, pod_ptrs, runtime);
   }
 };
@@ -368,7 +163,7 @@ std::vector<RuntimeInfo> TrainerApi::list_runtimes() {
       try {
         RuntimeInfo info = parse_runtime(item, kind);
         if (!names.insert(info.name).second) continue;
-        impl_->remember(info);
+        impl_->runtimes.remember(info);
         result.push_back(std::move(info));
       } catch (const Error& e) {
         if (e.code() != ErrorCode::kInvalidArgument) throw;
@@ -376,22 +171,22 @@ std::vector<RuntimeInfo> TrainerApi::list_runtimes() {
     }
   };
   try {
-    add_all(impl_->rest.list(k8s::kTrainingRuntimes, impl_->ns), kNamespacedKind);
+    add_all(impl_->rest.list(k8s::kTrainingRuntimes, impl_->ns), kNamespacedRuntimeKind);
   } catch (const Error& e) {
     if (e.code() != ErrorCode::kNotFound) throw;
   }
-  add_all(impl_->rest.list(k8s::kClusterTrainingRuntimes, ""), kClusterKind);
+  add_all(impl_->rest.list(k8s::kClusterTrainingRuntimes, ""), kClusterRuntimeKind);
   return result;
 }
 
 RuntimeInfo TrainerApi::get_runtime(const std::string& name) {
   try {
-    return impl_->fetch_runtime(kNamespacedKind, name);
+    return impl_->runtimes.fetch(kNamespacedRuntimeKind, name);
   } catch (const Error& e) {
     if (e.code() != ErrorCode::kNotFound) throw;
   }
   try {
-    return impl_->fetch_runtime(kClusterKind, name);
+    return impl_->runtimes.fetch(kClusterRuntimeKind, name);
   } catch (const Error& e) {
     if (e.code() != ErrorCode::kNotFound) throw;
     auto details = e.details();
@@ -427,8 +222,8 @@ std::vector<TrainJobInfo> TrainerApi::list_jobs(const std::optional<std::string>
     const std::string runtime_name = ref.value("name", "");
     if (runtime && runtime_name != *runtime) continue;
     const std::string name = job["metadata"].value("name", "");
-    const RuntimeInfo rt = impl_->runtime_for_job(ref.value("kind", kClusterKind), runtime_name,
-                                                  name, &missing_runtimes);
+    const RuntimeInfo rt = impl_->runtimes.for_job(ref.value("kind", kClusterRuntimeKind),
+                                                   runtime_name, name, &missing_runtimes);
     result.push_back(job_from_objects(job, pods_by_job[name], rt));
   }
   return result;
@@ -464,39 +259,12 @@ std::shared_ptr<Stream<TrainJobInfo>> TrainerApi::watch_job(const std::string& n
   return std::make_shared<Stream<TrainJobInfo>>(
       [impl, name](const Stream<TrainJobInfo>::Emit& emit,
                    const Stream<TrainJobInfo>::Cancelled& cancelled) {
-        impl->watch_job(name, emit, cancelled);
+        trainer::watch_job(impl->rest, impl->ns, impl->runtimes, name, emit, cancelled);
       });
 }
 
 std::vector<EventInfo> TrainerApi::get_job_events(const std::string& name) {
-  // The TrainJob GET reports a missing job as NotFound; the runtime is not needed here.
-  (void)impl_->rest.get(k8s::kTrainJobs, impl_->ns, name);
-  // Every pod of the job, restarted ones included: their events explain the restarts.
-  auto pods = impl_->rest.list(k8s::kPods, impl_->ns, {.label_selector = pod_selector(name)});
-  std::set<std::string> pod_names;
-  for (const auto& pod : pods.at("items")) pod_names.insert(pod["metadata"].value("name", ""));
-  auto events = impl_->rest.list(k8s::kEvents, impl_->ns);
-  std::vector<EventInfo> result;
-  for (const auto& e : events.at("items")) {
-    const auto& obj = e["involvedObject"];
-    if (!obj.is_object()) continue;
-    const std::string kind = text_member(obj, "kind");
-    const std::string obj_name = text_member(obj, "name");
-    bool ours = false;
-    if (kind == "TrainJob" || kind == "JobSet") ours = obj_name == name;
-    if (kind == "Job") ours = is_child_job_name(obj_name, name);
-    if (kind == "Pod") ours = pod_names.count(obj_name) > 0;
-    if (!ours) continue;
-    // events.k8s.io-style events carry only eventTime (firstTimestamp is null).
-    std::string time = text_member(e, "firstTimestamp");
-    if (time.empty()) time = text_member(e, "eventTime");
-    if (time.empty()) time = text_member(e["metadata"], "creationTimestamp");
-    result.push_back({kind, obj_name, text_member(e, "message"), text_member(e, "reason"), time});
-  }
-  std::stable_sort(result.begin(), result.end(), [](const auto& a, const auto& b) {
-    return time_sort_key(a.event_time) < time_sort_key(b.event_time);
-  });
-  return result;
+  return trainer::get_job_events(impl_->rest, impl_->ns, name);
 }
 
 std::optional<std::string> TrainerApi::trainer_version(const std::string& system_namespace) {

@@ -4,39 +4,49 @@ Each option is a dataclass that ``TrainerClient.train(options=[...])`` calls as
 ``option(job_spec, trainer, backend)``. The call edits ``job_spec``, the TrainJob being built as a
 nested dict in Kubernetes (camelCase) form, in place.
 
-The backend check goes by class name over the backend's MRO instead of ``isinstance``, so that
-importing the options never imports the Kubernetes backend (and its compiled extension).
+This module holds the simple options; the runtime-patch tree (``RuntimePatch`` and its parts)
+lives in ``kubeflow.trainer.options.runtime_patch`` and is re-exported here, so both import paths
+work.
 """
 
 from __future__ import annotations
 
-import copy
-from dataclasses import dataclass, field, fields, is_dataclass
-from typing import Any, NoReturn
+from dataclasses import dataclass
+from typing import Any
 
-from kubeflow.trainer.constants import constants
 from kubeflow.trainer.errors import ValidationError
+from kubeflow.trainer.options._backend import _require_kubernetes
+from kubeflow.trainer.options.runtime_patch import (
+    ContainerPatch,
+    JobSetSpecPatch,
+    JobSetTemplatePatch,
+    JobSpecPatch,
+    JobTemplatePatch,
+    PodSpecPatch,
+    PodTemplatePatch,
+    ReplicatedJobPatch,
+    RuntimePatch,
+    TrainingRuntimeSpecPatch,
+)
 from kubeflow.trainer.types.types import CustomTrainerContainer
 
-_KUBERNETES_BACKEND = "KubernetesBackend"
-
-
-def _is_kubernetes_backend(backend: Any) -> bool:
-    """True when ``backend`` is (or claims through ``__class__`` to be) a KubernetesBackend."""
-    classes: list[type] = list(type(backend).__mro__)
-    declared = getattr(backend, "__class__", None)
-    if isinstance(declared, type):
-        classes.extend(declared.__mro__)
-    return any(cls.__name__ == _KUBERNETES_BACKEND for cls in classes)
-
-
-def _require_kubernetes(option: str, backend: Any) -> None:
-    if not _is_kubernetes_backend(backend):
-        raise ValidationError(
-            f"{option} option is not compatible with {type(backend).__name__}. "
-            f"Supported backends: {_KUBERNETES_BACKEND}",
-            hint=f"remove {option} from options, or use TrainerClient(KubernetesBackendConfig())",
-        )
+__all__ = [
+    "ActiveDeadlineSeconds",
+    "Annotations",
+    "ContainerPatch",
+    "JobSetSpecPatch",
+    "JobSetTemplatePatch",
+    "JobSpecPatch",
+    "JobTemplatePatch",
+    "Labels",
+    "PodSpecPatch",
+    "PodTemplatePatch",
+    "ReplicatedJobPatch",
+    "RuntimePatch",
+    "TrainerArgs",
+    "TrainerCommand",
+    "TrainingRuntimeSpecPatch",
+]
 
 
 def _require_str_dict(value: Any, option: str, field_name: str) -> None:
@@ -237,380 +247,3 @@ class TrainerArgs:
                 ``CustomTrainer`` or ``BuiltinTrainer``.
         """
         _override_trainer_list("TrainerArgs", "args", self.args, job_spec, trainer, backend)
-
-
-# ---------------------------------------------------------------------------------------------
-# Runtime patches
-# ---------------------------------------------------------------------------------------------
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part[:1].upper() + part[1:] for part in rest)
-
-
-def _serialize(value: Any) -> Any:
-    """Dataclasses become camelCase dicts; lists are serialized item by item; other values
-    (raw dicts included) are copied unchanged."""
-    if is_dataclass(value) and not isinstance(value, type):
-        out: dict[str, Any] = {}
-        for f in fields(value):
-            item = getattr(value, f.name)
-            if item is None or (isinstance(item, list) and not item):
-                continue
-            serialized = _serialize(item)
-            if is_dataclass(item) and not serialized:
-                continue
-            out[_camel(f.name)] = serialized
-        return out
-    if isinstance(value, (list, tuple)):
-        return [_serialize(item) for item in value]
-    return copy.deepcopy(value)
-
-
-class _Patch:
-    """Gives the patch dataclasses their Kubernetes (camelCase) serialization."""
-
-    def to_dict(self) -> dict[str, Any]:
-        """The patch as a Kubernetes dict: camelCase keys; None values, empty lists and empty
-        nested patches left out; raw dicts copied unchanged (so they must be camelCase)."""
-        serialized: dict[str, Any] = _serialize(self)
-        return serialized
-
-
-_ENV_VALUE_SOURCES = ("configMapKeyRef", "secretKeyRef", "fieldRef", "resourceFieldRef")
-
-
-def _validate_env(env: Any) -> None:
-    if not isinstance(env, list):
-        raise ValidationError("env must be a list of dictionaries", field="env")
-    for i, entry in enumerate(env):
-        where = f"env[{i}]"
-        if not isinstance(entry, dict):
-            raise ValidationError("Each env entry must be a dictionary", field=where)
-        if "name" not in entry:
-            raise ValidationError("Each env entry must have a 'name' key", field=where)
-        if not isinstance(entry["name"], str) or not entry["name"]:
-            raise ValidationError("env 'name' must be a non-empty string", field=f"{where}.name")
-        if "value" not in entry and "valueFrom" not in entry:
-            raise ValidationError(
-                "Each env entry must have either 'value' or 'valueFrom' key", field=where
-            )
-        if "valueFrom" in entry:
-            value_from = entry["valueFrom"]
-            if not isinstance(value_from, dict):
-                raise ValidationError(
-                    "env 'valueFrom' must be a dictionary", field=f"{where}.valueFrom"
-                )
-            if not any(key in value_from for key in _ENV_VALUE_SOURCES):
-                raise ValidationError(
-                    "env 'valueFrom' must contain one of: " + ", ".join(_ENV_VALUE_SOURCES),
-                    field=f"{where}.valueFrom",
-                )
-
-
-def _validate_volume_mounts(mounts: Any) -> None:
-    if not isinstance(mounts, list):
-        raise ValidationError("volume_mounts must be a list of dictionaries", field="volume_mounts")
-    for i, mount in enumerate(mounts):
-        where = f"volume_mounts[{i}]"
-        if not isinstance(mount, dict):
-            raise ValidationError("Each volume_mounts entry must be a dictionary", field=where)
-        if "name" not in mount:
-            raise ValidationError("Each volume_mounts entry must have a 'name' key", field=where)
-        if not isinstance(mount["name"], str) or not mount["name"]:
-            raise ValidationError(
-                "volume_mounts 'name' must be a non-empty string", field=f"{where}.name"
-            )
-        if "mountPath" not in mount:
-            raise ValidationError(
-                "Each volume_mounts entry must have a 'mountPath' key", field=where
-            )
-        path = mount["mountPath"]
-        if not isinstance(path, str) or not path.startswith("/"):
-            raise ValidationError(
-                "volume_mounts 'mountPath' must be an absolute path starting with '/'",
-                field=f"{where}.mountPath",
-                hint=f"got {path!r}",
-            )
-
-
-@dataclass
-class ContainerPatch(_Patch):
-    """Changes to one container of a replicated job's pods, matched by ``name``.
-
-    Args:
-        name: The container to patch, e.g. ``"node"``.
-        env: Environment variables in Kubernetes form: ``{"name": ..., "value": ...}`` or
-            ``{"name": ..., "valueFrom": {"secretKeyRef": {...}}}``.
-        volume_mounts: Mounts in Kubernetes form: ``{"name": ..., "mountPath": "/abs/path"}``.
-        security_context: A Kubernetes ``SecurityContext`` dict.
-
-    Raises:
-        ValueError: The name is blank, or an env or mount entry is malformed.
-    """
-
-    name: str
-    env: list[dict[str, Any]] | None = None
-    volume_mounts: list[dict[str, Any]] | None = None
-    security_context: dict[str, Any] | None = None
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.name, str) or not self.name.strip():
-            raise ValidationError("Container name must be a non-empty string", field="name")
-        if self.env is not None:
-            _validate_env(self.env)
-        if self.volume_mounts is not None:
-            _validate_volume_mounts(self.volume_mounts)
-        if self.security_context is not None and not isinstance(self.security_context, dict):
-            raise ValidationError("security_context must be a dictionary", field="security_context")
-
-
-@dataclass
-class PodSpecPatch(_Patch):
-    """Changes to the pod spec of a replicated job. Dict and list-of-dict values are Kubernetes
-    objects in camelCase form and are sent unchanged.
-
-    Args:
-        service_account_name: The pods' service account.
-        volumes: Kubernetes ``Volume`` dicts.
-        init_containers: Patches of init containers.
-        containers: Patches of containers.
-        image_pull_secrets: ``{"name": ...}`` dicts.
-        security_context: A ``PodSecurityContext`` dict.
-        node_selector: Node labels the pods must match.
-        affinity: An ``Affinity`` dict.
-        tolerations: ``Toleration`` dicts.
-        scheduling_gates: ``{"name": ...}`` dicts.
-    """
-
-    service_account_name: str | None = None
-    volumes: list[dict[str, Any]] | None = None
-    init_containers: list[ContainerPatch] | None = None
-    containers: list[ContainerPatch] | None = None
-    image_pull_secrets: list[dict[str, Any]] | None = None
-    security_context: dict[str, Any] | None = None
-    node_selector: dict[str, str] | None = None
-    affinity: dict[str, Any] | None = None
-    tolerations: list[dict[str, Any]] | None = None
-    scheduling_gates: list[dict[str, Any]] | None = None
-
-
-@dataclass
-class PodTemplatePatch(_Patch):
-    """Changes to a replicated job's pod template.
-
-    Args:
-        metadata: Pod metadata, e.g. ``{"labels": {...}, "annotations": {...}}``.
-        spec: Changes to the pod spec.
-    """
-
-    metadata: dict[str, Any] | None = None
-    spec: PodSpecPatch | None = None
-
-
-@dataclass
-class JobSpecPatch(_Patch):
-    """Changes to a replicated job's Job spec.
-
-    Args:
-        template: Changes to the pod template.
-    """
-
-    template: PodTemplatePatch | None = None
-
-
-@dataclass
-class JobTemplatePatch(_Patch):
-    """Changes to a replicated job's Job template.
-
-    Args:
-        metadata: Job metadata, e.g. ``{"labels": {...}}``.
-        spec: Changes to the Job spec.
-    """
-
-    metadata: dict[str, Any] | None = None
-    spec: JobSpecPatch | None = None
-
-
-@dataclass
-class ReplicatedJobPatch(_Patch):
-    """Changes to one replicated job of the runtime's JobSet, matched by ``name``.
-
-    Args:
-        name: The replicated job, e.g. ``"node"``, ``"dataset-initializer"``, ``"launcher"``.
-        template: Changes to its Job template.
-
-    Raises:
-        ValueError: The name is blank.
-    """
-
-    name: str
-    template: JobTemplatePatch | None = None
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.name, str) or not self.name.strip():
-            raise ValidationError("ReplicatedJob name must be a non-empty string", field="name")
-
-
-@dataclass
-class JobSetSpecPatch(_Patch):
-    """Changes to the runtime's JobSet spec.
-
-    Args:
-        replicated_jobs: Patches of replicated jobs.
-    """
-
-    replicated_jobs: list[ReplicatedJobPatch] | None = None
-
-
-@dataclass
-class JobSetTemplatePatch(_Patch):
-    """Changes to the runtime's JobSet template.
-
-    Args:
-        metadata: JobSet metadata, e.g. ``{"labels": {...}}``.
-        spec: Changes to the JobSet spec.
-    """
-
-    metadata: dict[str, Any] | None = None
-    spec: JobSetSpecPatch | None = None
-
-
-@dataclass
-class TrainingRuntimeSpecPatch(_Patch):
-    """Changes to the training runtime's spec.
-
-    Args:
-        template: Changes to the JobSet template.
-    """
-
-    template: JobSetTemplatePatch | None = None
-
-
-# Lists merged item by item, recursively, with the key that identifies an item.
-_RECURSIVE_LISTS = {"replicatedJobs": "name", "containers": "name", "initContainers": "name"}
-# Lists whose items are identified by a key but kept whole: the same key twice must be equal.
-_ATOMIC_KEYED_LISTS = {
-    "volumes": "name",
-    "env": "name",
-    "volumeMounts": "mountPath",
-    "imagePullSecrets": "name",
-    "schedulingGates": "name",
-}
-
-
-def _merge(base: Any, extra: Any, path: str, list_name: str = "") -> Any:
-    """Merge two serialized patches. Raises ValidationError where they set different values."""
-    if isinstance(base, dict) and isinstance(extra, dict):
-        out = dict(base)
-        for key, value in extra.items():
-            out[key] = (
-                _merge(base[key], value, f"{path}.{key}", key)
-                if key in base
-                else copy.deepcopy(value)
-            )
-        return out
-    if isinstance(base, list) and isinstance(extra, list):
-        key = _RECURSIVE_LISTS.get(list_name) or _ATOMIC_KEYED_LISTS.get(list_name)
-        if key and all(isinstance(i, dict) and key in i for i in base + extra):
-            out_list = list(base)
-            index = {item[key]: n for n, item in enumerate(out_list)}
-            for item in extra:
-                if item[key] not in index:
-                    index[item[key]] = len(out_list)
-                    out_list.append(copy.deepcopy(item))
-                    continue
-                n = index[item[key]]
-                where = f"{path}[{key}={item[key]}]"
-                if list_name in _RECURSIVE_LISTS:
-                    out_list[n] = _merge(out_list[n], item, where)
-                elif out_list[n] != item:
-                    _conflict(where, out_list[n], item)
-            return out_list
-        return list(base) + [copy.deepcopy(i) for i in extra if i not in base]
-    if base != extra:
-        _conflict(path, base, extra)
-    return base
-
-
-def _conflict(path: str, old: Any, new: Any) -> NoReturn:
-    raise ValidationError(
-        f"Two RuntimePatch options set different values at {path}: {old!r} and {new!r}",
-        field=path,
-        hint="the TrainJob can hold one patch per manager; make the RuntimePatch options agree "
-        "or combine them into one",
-    )
-
-
-@dataclass
-class RuntimePatch(_Patch):
-    """Patch the training runtime for this TrainJob only (an entry of ``spec.runtimePatches``).
-
-    The entry's ``manager`` is always ``trainer.kubeflow.org/kubeflow-sdk``. The API server keys
-    ``runtimePatches`` by manager, so a second ``RuntimePatch`` is merged into the first one
-    instead of being sent as a duplicate entry (upstream sends both and the server rejects the
-    TrainJob). Merging matches replicated jobs and containers by name, keeps keyed items such as
-    volumes and env vars whole, unions other lists, and raises ``ValueError`` where the two
-    patches set different values for the same field.
-
-    Example::
-
-        RuntimePatch(
-            training_runtime_spec=TrainingRuntimeSpecPatch(
-                template=JobSetTemplatePatch(
-                    spec=JobSetSpecPatch(
-                        replicated_jobs=[
-                            ReplicatedJobPatch(
-                                name="node",
-                                template=JobTemplatePatch(
-                                    spec=JobSpecPatch(
-                                        template=PodTemplatePatch(
-                                            spec=PodSpecPatch(node_selector={"gpu": "a100"})
-                                        )
-                                    )
-                                ),
-                            )
-                        ]
-                    )
-                )
-            )
-        )
-
-    Args:
-        training_runtime_spec: The changes to the runtime's spec.
-    """
-
-    training_runtime_spec: TrainingRuntimeSpecPatch | None = None
-    manager: str = field(init=False, default=constants.RUNTIME_PATCH_MANAGER)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The ``spec.runtimePatches`` entry: ``{"manager": ..., "trainingRuntimeSpec": ...}``,
-        the second key left out when the patch is empty."""
-        out: dict[str, Any] = {"manager": self.manager}
-        if self.training_runtime_spec is not None:
-            spec = _serialize(self.training_runtime_spec)
-            if spec:
-                out["trainingRuntimeSpec"] = spec
-        return out
-
-    def __call__(self, job_spec: dict[str, Any], trainer: Any, backend: Any) -> None:
-        """Add this patch to ``spec.runtimePatches``, merging it with an earlier RuntimePatch.
-
-        Args:
-            job_spec: The TrainJob being built; changed in place.
-            trainer: The trainer passed to ``train`` (unused).
-            backend: The backend running ``train``; must be the Kubernetes backend.
-
-        Raises:
-            ValueError: The backend is not the Kubernetes backend, or an earlier RuntimePatch set
-                a different value for the same field.
-        """
-        _require_kubernetes("RuntimePatch", backend)
-        patch = self.to_dict()
-        patches = job_spec.setdefault("spec", {}).setdefault("runtimePatches", [])
-        for n, existing in enumerate(patches):
-            if isinstance(existing, dict) and existing.get("manager") == self.manager:
-                patches[n] = _merge(existing, patch, f"runtimePatches[manager={self.manager}]")
-                return
-        patches.append(patch)

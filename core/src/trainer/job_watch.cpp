@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "trainer/job_watch.hpp"
+
+#include <atomic>
+#include <exception>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "k8s/watch.hpp"
+#include "kubeflow/error.hpp"
+#include "kubeflow/lifecycle.hpp"
+#include "trainer/job_status.hpp"
+
+namespace kubeflow::trainer {
+
+namespace {
+
+// State shared by the TrainJob watch (the calling thread) and the pod watch (a helper thread).
+struct JobWatchState {
+  std::mutex mutex;
+  nlohmann::json trainjob;
+  std::map<std::string, nlohmann::json> pods;
+  std::string last_signature;
+  std::exception_ptr pod_error;
+  bool deleted = false;
+};
+
+std::string signature(const TrainJobInfo& info) {
+  std::string s = info.status;
+  for (const auto& step : info.steps) s += "|" + step.name + "=" + step.status.value_or("");
+  return s;
+}
+
+void emit_if_changed(JobWatchState& state, const RuntimeInfo& runtime,
+                     const Stream<TrainJobInfo>::Emit& emit) {
+  std::lock_guard<std::mutex> lock(state.mutex);
+  std::vector<const nlohmann::json*> pods;
+  for (const auto& [_, pod] : state.pods) pods.push_back(&pod);
+  TrainJobInfo info = job_from_objects(state.trainjob, pods, runtime);
+  const std::string sig = signature(info);
+  if (sig == state.last_signature) return;
+  state.last_signature = sig;
+  emit(std::move(info));
+}
+
+}  // namespace
+
+void watch_job(k8s::RestClient& rest, const std::string& ns, RuntimeResolver& runtimes,
+               const std::string& name, const Stream<TrainJobInfo>::Emit& emit,
+               const Stream<TrainJobInfo>::Cancelled& cancelled) {
+  JobWatchState state;
+  const k8s::ListOptions pod_options{.label_selector = pod_selector(name)};
+  auto relist_pods = [&] {
+    auto list = rest.list(k8s::kPods, ns, pod_options);
+    std::lock_guard<std::mutex> lock(state.mutex);
+    state.pods.clear();
+    for (auto& pod : list["items"]) state.pods[pod["metadata"].value("name", "")] = pod;
+    return list["metadata"].value("resourceVersion", "");
+  };
+  auto relist_job = [&] {
+    auto job = rest.get(k8s::kTrainJobs, ns, name);
+    std::lock_guard<std::mutex> lock(state.mutex);
+    state.trainjob = job;
+    return job["metadata"].value("resourceVersion", "");
+  };
+  const std::string job_version = relist_job();
+  const std::string pod_version = relist_pods();
+  const auto& ref = state.trainjob["spec"]["runtimeRef"];
+  const RuntimeInfo runtime =
+      runtimes.for_job(ref.value("kind", kClusterRuntimeKind), ref.value("name", ""), name);
+  emit_if_changed(state, runtime, emit);
+
+  std::atomic<bool> stop{false};
+  auto stopped = [&] { return stop.load() || cancelled(); };
+  std::thread pod_watcher([&] {
+    ThreadCancelScope scope(&stop);  // its relists abort too when the watch ends
+    try {
+      k8s::watch(
+          rest, k8s::kPods, ns, pod_options, pod_version,
+          [&](const std::string& type, const nlohmann::json& pod) {
+            {
+              std::lock_guard<std::mutex> lock(state.mutex);
+              const std::string pod_name = pod["metadata"].value("name", "");
+              if (type == "DELETED") state.pods.erase(pod_name);
+              else state.pods[pod_name] = pod;
+            }
+            emit_if_changed(state, runtime, emit);
+          },
+          relist_pods, stopped);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(state.mutex);
+      state.pod_error = std::current_exception();
+      stop = true;
+    }
+  });
+  try {
+    k8s::watch(
+        rest, k8s::kTrainJobs, ns, {.field_selector = "metadata.name=" + name}, job_version,
+        [&](const std::string& type, const nlohmann::json& job) {
+          if (type == "DELETED") {
+            state.deleted = true;
+            stop = true;
+            return;
+          }
+          {
+            std::lock_guard<std::mutex> lock(state.mutex);
+            state.trainjob = job;
+          }
+          emit_if_changed(state, runtime, emit);
+        },
+        relist_job, stopped);
+  } catch (...) {
+    stop = true;
+    pod_watcher.join();
+    throw;
+  }
+  stop = true;
+  pod_watcher.join();
+  if (state.pod_error) std::rethrow_exception(state.pod_error);
+  if (state.deleted) {
+    throw Error(
+        ErrorCode::kNotFound,
+        fmt::format("TrainJob {}/{} was deleted while it was being watched", ns, name),
+        {.http_status = 404, .reason = "NotFound", .kind = "TrainJob", .name = name, .ns = ns});
+  }
+}
+
+}  // namespace kubeflow::trainer
