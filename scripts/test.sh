@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# README's test command: builds, then runs the Catch2 suite and every pytest suite.
+# README's test command: builds, runs the static gates, then the Catch2 suite and every pytest suite.
 # The integration tests use a real kube-apiserver + etcd (built once from Go modules and cached
 # under ~/.cache) on loopback: this script starts it before the tests and always stops it.
 set -uo pipefail
@@ -15,6 +15,9 @@ trap stop_cluster EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
+
+echo "== static gates (scripts/lint.sh)"
+scripts/lint.sh || status=1
 
 echo "== control plane"
 "${control_plane[@]}" down >/dev/null 2>&1  # a leftover from an interrupted run

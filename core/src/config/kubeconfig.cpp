@@ -22,6 +22,7 @@ using detail::NodeRef;
 std::string names_of(const std::map<std::string, NamedEntry>& entries) {
   if (entries.empty()) return "(none)";
   std::vector<std::string> names;
+  names.reserve(entries.size());
   for (const auto& [name, entry] : entries) names.push_back(name);
   return fmt::format("{}", fmt::join(names, ", "));
 }

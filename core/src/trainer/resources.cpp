@@ -36,7 +36,7 @@ std::string ascii_lower(std::string_view text) {
 // Upstream lower-cases only the well-known keys so that extended resources such as
 // "Example.com/Custom-NPU" keep the case the device plugin registered.
 std::string normalized_key(const std::string& key) {
-  const std::string lower = ascii_lower(key);
+  std::string lower = ascii_lower(key);
   if (lower == "gpu") return std::string(kGpu);
   if (lower == "storage") return "ephemeral-storage";
   if (lower == "cpu" || lower == "memory" || lower == "ephemeral-storage") return lower;
@@ -75,7 +75,8 @@ bool is_container_resource_name(const std::string& name) {
       R"(^[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?(\.[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?)*)"
       R"(/[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$)");
   const std::size_t slash = name.find('/');
-  return slash != std::string::npos && slash <= 253 && std::regex_match(name, extended);
+  // npos is never <= 253: a name without a prefix fails here.
+  return slash <= 253 && std::regex_match(name, extended);
 }
 
 void check_quantity(const std::string& user_key, const json& value) {

@@ -56,7 +56,8 @@ struct TrainerApi::Impl {
   bool version_read = false;
   std::optional<std::string> version;
 
-  Impl(config::ConnectionConfig connection, std::string namespace_name, http::Timeouts timeouts)
+  Impl(const config::ConnectionConfig& connection, std::string namespace_name,
+       http::Timeouts timeouts)
       : http(std::make_shared<http::HttpClient>(connection)),
         rest(http, timeouts),
         ns(!namespace_name.empty()              ? std::move(namespace_name)
@@ -199,7 +200,7 @@ RuntimeInfo TrainerApi::get_runtime(const std::string& name) {
   }
 }
 
-std::string TrainerApi::train(JobRequest request) {
+std::string TrainerApi::train(const JobRequest& request) {
   const nlohmann::json body = build_trainjob(request);
   (void)impl_->rest.create(k8s::kTrainJobs, impl_->ns, body);
   return request.name;

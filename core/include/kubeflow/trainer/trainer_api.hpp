@@ -41,7 +41,7 @@ class TrainerApi {
 
   /// Validates and creates the TrainJob; returns its name (generated when `request.name` is
   /// empty). Nothing is created when validation fails.
-  [[nodiscard]] std::string train(JobRequest request);
+  [[nodiscard]] std::string train(const JobRequest& request);
 
   /// TrainJobs in the namespace, optionally only those whose runtimeRef.name matches. One list
   /// of TrainJobs and one list of pods, joined here; runtimes come from a per-client cache (60 s),
