@@ -463,8 +463,18 @@ class ControlPlane:
                 raise ControlPlaneError(f"{bin_dir / name} is missing after the build")
         return bin_dir
 
+    def _wrap(self, argv: list[str]) -> list[str]:
+        """How a process is launched; the full cluster runs them inside its namespaces."""
+        return argv
+
+    def _apiserver_extra_args(self, pki: Path) -> list[str]:
+        """More kube-apiserver flags; the full cluster adds the kubelet client certificate."""
+        return []
+
     def _spawn(self, name: str, argv: list[str], tie_to_parent: bool) -> dict:
         log_path = self.state_dir / "logs" / f"{name}.log"
+        argv0 = argv[0]
+        argv = self._wrap(argv)
         with open(log_path, "ab") as log_file:
             log_file.write(f"==== {time.strftime('%Y-%m-%d %H:%M:%S')} {' '.join(argv)}\n".encode())
             log_file.flush()
@@ -475,7 +485,7 @@ class ControlPlane:
         self._children[proc.pid] = proc
         stat = _proc_stat(proc.pid)
         return {"pid": proc.pid, "pgid": proc.pid, "start_time": stat[1] if stat else None,
-                "log": str(log_path), "argv0": argv[0]}
+                "log": str(log_path), "argv0": argv0}
 
     def _wait_ready(self, name: str, proc: dict, check, deadline: float) -> None:
         while True:
@@ -628,6 +638,7 @@ class ControlPlane:
             "--disable-admission-plugins=ServiceAccount",
             "--allow-privileged=true",
             "--endpoint-reconciler-type=none", "--shutdown-delay-duration=0s", "--profiling=false",
+            *self._apiserver_extra_args(pki),
         ], tie_to_parent)
         state["processes"]["kube-apiserver"] = apiserver
         self._write_state(state)
