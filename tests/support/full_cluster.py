@@ -17,10 +17,12 @@ the shipped torch and xgboost runtimes use. Needs root on Linux. docs/test-clust
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -229,7 +231,9 @@ class FullCluster(ControlPlane):
         config = node.containerd_config(nd, sandbox_image)
         sock = nd / "containerd.sock"
         containerd = self._add(state, "containerd", ["containerd", "--config", str(config)], tie)
-        ctr = ["ctr", "--address", str(sock), "--namespace", "k8s.io"]
+        # In the holder: unpacking mounts layers, and those mounts must stay in its namespace.
+        ctr = node.in_holder(self._holder_pid() or 0, ["ctr", "--address", str(sock),
+                                                      "--namespace", "k8s.io"], self.state_dir)
         self._wait_ready("containerd", containerd,
                          lambda: sock.exists() and node.run(ctr + ["version"], check=False).returncode == 0,
                          deadline)
@@ -348,11 +352,12 @@ class FullCluster(ControlPlane):
             node.remove_cgroup_root(state["cgroup_root"])
         if "containerd" in procs and self._alive(procs["containerd"]):
             self._stop_one(procs["containerd"], grace)
-        if state.get("netns_inode"):  # containerd's shims, and anything else left in there
+        if state.get("netns_inode"):  # containerd's shims: nothing else stops them
+            known = {p["pid"] for p in procs.values()}
             for pid in node.pids_in_netns(state["netns_inode"]):
-                holder = procs.get("holder", {}).get("pid")
-                if pid != holder:
-                    os.kill(pid, 9)
+                if pid not in known:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGKILL)
         rest = {k: v for k, v in procs.items() if k not in NODE_PROCESSES and k != "containerd"}
         stopped = super()._stop_processes({**state, "processes": rest}, grace, quiet) or stopped
         state["processes"] = {}

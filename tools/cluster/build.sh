@@ -3,15 +3,17 @@
 # the directory holding the binaries. A cache hit builds nothing.
 #   kubelet, kube-scheduler, kube-controller-manager: from tools/control-plane's module, so they
 #     share kube-apiserver's exact k8s.io/kubernetes version and dependency graph;
-#   CoreDNS, the JobSet controller and the Kubeflow Trainer controller manager: `go install` of
-#     their own modules at exact versions (their `@latest` resolves wrongly or is refused).
+#   CoreDNS and the Kubeflow Trainer controller manager: `go install` of their own modules at
+#     exact versions (their `@latest` resolves wrongly);
+#   the JobSet controller: from tools/cluster/jobset's module, which requires only it (its
+#     `go install ...@version` fails: the proxy refuses the version list it checks).
 # kube-apiserver and etcd stay in tools/control-plane/build.sh's cache (the fast test tier).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 module_dir="$here/../control-plane"
 coredns_version=v1.15.0
-jobset_version=v0.12.0
+jobset_version="$(awk '$1=="require" && $2=="sigs.k8s.io/jobset" {print $3; exit}' "$here/jobset/go.mod")"
 trainer_version=v2.3.0
 k8s_version="$(awk '$1=="k8s.io/kubernetes" && $2 ~ /^v/ {print $2; exit}' "$module_dir/go.mod")"
 go_version="$(go env GOVERSION)"
@@ -57,9 +59,13 @@ step() {  # name, command...: runs one build and reports its duration on stderr
   cd "$tmp_dir"
   export GOBIN="$tmp_dir" GOFLAGS="-trimpath"
   step "coredns $coredns_version" go install -ldflags "-s -w" "github.com/coredns/coredns@$coredns_version"
-  step "jobset $jobset_version" go install -ldflags "-s -w" "sigs.k8s.io/jobset@$jobset_version"
   step "trainer-controller-manager $trainer_version" go install -ldflags "-s -w" \
     "github.com/kubeflow/trainer/v2/cmd/trainer-controller-manager@$trainer_version"
+)
+(
+  cd "$here/jobset"
+  step "jobset $jobset_version" go build -trimpath -mod=readonly -ldflags "-s -w" \
+    -o "$tmp_dir/jobset" sigs.k8s.io/jobset
 )
 rm -rf "$bin_dir"
 mv "$tmp_dir" "$bin_dir"

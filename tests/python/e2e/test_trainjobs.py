@@ -51,8 +51,10 @@ def _report(what: str, seconds: float) -> None:
 def test_torch_two_nodes_all_reduce_completes_with_logs_of_both_nodes(full_cluster, namespace):
     client = _client(full_cluster, namespace)
     t0 = time.monotonic()
+    # One CPU per node: the node (2 CPUs) fits both, and the steps show the devices.
     name = client.train(runtime="torch-distributed",
-                        trainer=CustomTrainer(func=allreduce, num_nodes=2))
+                        trainer=CustomTrainer(func=allreduce, num_nodes=2,
+                                              resources_per_node={"cpu": 1}))
 
     # follow=True waits for node-0 to start and streams until its container ends.
     followed, status_at_first_line = [], None
@@ -70,7 +72,7 @@ def test_torch_two_nodes_all_reduce_completes_with_logs_of_both_nodes(full_clust
     assert sorted(s.name for s in job.steps) == ["node-0", "node-1"]
     for step in job.steps:
         assert step.status == "Succeeded"
-        assert step.device == "cpu"
+        assert (step.device, step.device_count) == ("cpu", "1")
         assert step.pod_name.startswith(f"{name}-node-")
 
     logs = {step: list(client.get_job_logs(name, step=step)) for step in ("node-0", "node-1")}
