@@ -171,7 +171,7 @@ class FullCluster(ControlPlane):
         self._write_state(state)
         log(f"full cluster ready in {timings['full_total']:.1f} s: " + ", ".join(
             f"{k} {timings[k]:.1f} s" for k in ("cluster_binaries_and_images", "total", "containerd",
-                                                  "images", "kubelet", "controllers")))
+                                                  "images", "kubelet", "controllers") if k in timings))
         return self.info()
 
     def _start_processes(self, bin_dir: Path, pki: Path, state: dict, tie_to_parent: bool,
