@@ -361,6 +361,9 @@ class FullCluster(ControlPlane):
         rest = {k: v for k, v in procs.items() if k not in NODE_PROCESSES and k != "containerd"}
         stopped = super()._stop_processes({**state, "processes": rest}, grace, quiet) or stopped
         state["processes"] = {}
+        # _wait_gone returns once a process is a zombie: reap ours so none is left in `ps`.
+        for child in self._children.values():
+            child.poll()
         return stopped
 
 

@@ -95,14 +95,15 @@ def test_torch_two_nodes_all_reduce_completes_with_logs_of_both_nodes(full_clust
 def test_a_failing_function_fails_the_job_with_the_traceback_in_the_logs(full_cluster, namespace):
     client = _client(full_cluster, namespace)
     name = client.train(runtime="torch-distributed", trainer=CustomTrainer(func=fails, num_nodes=1))
+    # Followed while it runs: once the Job gives up (backoffLimit) it deletes the pod and its logs.
+    logs = "\n".join(client.get_job_logs(name, step="node-0", follow=True))
+    assert "Traceback (most recent call last)" in logs
+    assert "ValueError: e2e: this training function fails on purpose" in logs
     with pytest.raises(RuntimeError) as raised:
         client.wait_for_job_status(name, {"Complete"}, timeout=WAIT_TIMEOUT, polling_interval=1)
     assert isinstance(raised.value, errors.JobFailedError)
     assert name in str(raised.value)
     assert client.get_job(name).status == "Failed"
-    logs = "\n".join(client.get_job_logs(name, step="node-0"))
-    assert "Traceback (most recent call last)" in logs
-    assert "ValueError: e2e: this training function fails on purpose" in logs
 
 
 def test_get_runtime_packages_prints_the_images_real_packages(full_cluster, namespace, capsys):
@@ -153,7 +154,8 @@ def test_the_trainer_webhook_rejection_is_our_typed_error(full_cluster, namespac
     message = str(raised.value)
     assert "admission webhook" in message and "trainjob.trainer.kubeflow.org" in message
     assert "must not have reserved envs" in message
-    assert isinstance(raised.value, errors.InvalidError)
+    # The Trainer's validator denies with HTTP 403 (a plain error, not a StatusError).
+    assert isinstance(raised.value, errors.ForbiddenError)
     assert not client.list_jobs()
 
 
