@@ -2,10 +2,14 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help setup build test test-cpp test-python lint stub install example cluster-up cluster-down clean
+.PHONY: help setup build test test-cpp test-python test-e2e lint stub install example cluster-up cluster-down clean
+
+# CLUSTER=full: the full cluster (a node, scheduler, controllers, JobSet, Trainer; needs root).
+CLUSTER ?= control-plane
+cluster_module = $(if $(filter full,$(CLUSTER)),tests.support.full_cluster,tests.support.control_plane)
 
 help:  ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
 setup:  ## Install system packages and the .venv with build/test tools (idempotent)
 	@scripts/setup.sh
@@ -15,6 +19,9 @@ build: setup  ## Incremental developer build (core, Catch2 suite, extension modu
 
 test: setup  ## Build everything and run all tests (Catch2, pytest unit + integration)
 	@scripts/test.sh
+
+test-e2e: setup  ## End-to-end tests: TrainJobs really run on a full cluster (root; slow cold)
+	@scripts/test-e2e.sh
 
 test-cpp: build  ## Run only the Catch2 suite
 	@ctest --test-dir build/dev --output-on-failure
@@ -34,11 +41,11 @@ install: setup  ## pip-install the package into .venv (a regular wheel build)
 example: install  ## The main job: train the example on the local backend (2 local nodes)
 	@.venv/bin/python examples/local_quickstart.py
 
-cluster-up: setup  ## Build (if needed) and start the test control plane; prints the kubeconfig path
-	@.venv/bin/python -m tests.support.control_plane up
+cluster-up: setup  ## Start the test control plane (CLUSTER=full: a full cluster); prints the kubeconfig path
+	@$(if $(filter full,$(CLUSTER)),scripts/setup-node.sh &&) .venv/bin/python -m $(cluster_module) up
 
-cluster-down:  ## Stop the control plane started by cluster-up
-	@.venv/bin/python -m tests.support.control_plane down
+cluster-down:  ## Stop what cluster-up started (same CLUSTER=)
+	@.venv/bin/python -m $(cluster_module) down
 
 clean:  ## Remove build outputs
 	rm -rf build python/kubeflow/trainer/_core*.so

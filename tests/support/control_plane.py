@@ -80,10 +80,14 @@ def log(message: str) -> None:
 
 
 def crd_files(manifests: Path = TRAINER_MANIFESTS) -> list[Path]:
-    files = sorted((manifests / "crds").glob("*.yaml")) + sorted((manifests / "jobset").glob("*.yaml"))
+    files = sorted((manifests / "crds").glob("*.yaml")) + sorted(
+        (manifests / "jobset").glob("*.yaml")
+    )
     if not files:
-        raise ControlPlaneError(f"no CRD files under {manifests}/crds and {manifests}/jobset "
-                                "(the vendored manifests are missing from the checkout)")
+        raise ControlPlaneError(
+            f"no CRD files under {manifests}/crds and {manifests}/jobset "
+            "(the vendored manifests are missing from the checkout)"
+        )
     return files
 
 
@@ -96,8 +100,10 @@ def shipped_runtimes(manifests: Path = TRAINER_MANIFESTS) -> list[dict]:
     docs = load_yaml_documents(runtimes_file(manifests))
     runtimes = [d for d in docs if d.get("kind") == "ClusterTrainingRuntime"]
     if len(runtimes) != EXPECTED_RUNTIME_COUNT or len(docs) != len(runtimes):
-        raise ControlPlaneError(f"{runtimes_file(manifests)}: expected {EXPECTED_RUNTIME_COUNT} "
-                                f"ClusterTrainingRuntimes, found {len(runtimes)} of {len(docs)} objects")
+        raise ControlPlaneError(
+            f"{runtimes_file(manifests)}: expected {EXPECTED_RUNTIME_COUNT} "
+            f"ClusterTrainingRuntimes, found {len(runtimes)} of {len(docs)} objects"
+        )
     return runtimes
 
 
@@ -110,7 +116,7 @@ def _proc_stat(pid: int) -> tuple[str, int] | None:
         raw = Path(f"/proc/{pid}/stat").read_text()
     except (FileNotFoundError, ProcessLookupError, PermissionError):
         return None
-    fields = raw[raw.rindex(")") + 2:].split()
+    fields = raw[raw.rindex(")") + 2 :].split()
     return fields[0], int(fields[19])
 
 
@@ -143,6 +149,7 @@ def memory_kib(pid: int) -> dict[str, int]:
 
 def _set_parent_death_signal() -> None:  # runs in the child between fork and exec
     import ctypes
+
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
@@ -185,7 +192,7 @@ def _socket_inodes(pid: int) -> set[int]:
 def _decode_address(hex_addr: str) -> str:
     raw = bytes.fromhex(hex_addr)
     # /proc/net prints each 32-bit word in host (little-endian) byte order.
-    words = b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))
+    words = b"".join(raw[i : i + 4][::-1] for i in range(0, len(raw), 4))
     return str(ipaddress.ip_address(words))
 
 
@@ -215,8 +222,15 @@ def listening_sockets(pids: list[int] | None = None) -> list[dict]:
                 continue
             if wanted is not None and inode not in wanted:
                 continue
-            found.append({"proto": proto, "address": _decode_address(addr_hex), "port": port,
-                          "inode": inode, "pid": wanted.get(inode) if wanted else None})
+            found.append(
+                {
+                    "proto": proto,
+                    "address": _decode_address(addr_hex),
+                    "port": port,
+                    "inode": inode,
+                    "pid": wanted.get(inode) if wanted else None,
+                }
+            )
     return found
 
 
@@ -258,8 +272,14 @@ authorityKeyIdentifier = keyid
 def _openssl(*args: str, cwd: Path) -> None:
     if shutil.which("openssl") is None:
         raise ControlPlaneError("the openssl CLI is not installed (scripts/setup.sh installs it)")
-    proc = subprocess.run(["openssl", *args], cwd=cwd, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.run(
+        ["openssl", *args],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        check=False,
+    )
     if proc.returncode != 0:
         raise ControlPlaneError(f"openssl {' '.join(args)} failed:\n{proc.stdout}")
 
@@ -272,20 +292,73 @@ def generate_pki(pki: Path) -> None:
     old_umask = os.umask(0o077)
     try:
         for key in ("ca", "apiserver", "client-ca", "admin", "sa"):
-            _openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
-                     "-out", f"{key}.key", cwd=pki)
+            _openssl(
+                "genpkey",
+                "-algorithm",
+                "EC",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-out",
+                f"{key}.key",
+                cwd=pki,
+            )
         for ca, cn in (("ca", "kubeflow-test-ca"), ("client-ca", "kubeflow-test-client-ca")):
-            _openssl("req", "-x509", "-new", "-key", f"{ca}.key", "-config", "openssl.cnf",
-                     "-extensions", "v3_ca", "-subj", f"/CN={cn}", "-days", "3650",
-                     "-out", f"{ca}.crt", cwd=pki)
+            _openssl(
+                "req",
+                "-x509",
+                "-new",
+                "-key",
+                f"{ca}.key",
+                "-config",
+                "openssl.cnf",
+                "-extensions",
+                "v3_ca",
+                "-subj",
+                f"/CN={cn}",
+                "-days",
+                "3650",
+                "-out",
+                f"{ca}.crt",
+                cwd=pki,
+            )
         for name, ca, subject, ext in (
-                ("apiserver", "ca", "/CN=kube-apiserver", "v3_server"),
-                ("admin", "client-ca", f"/O=system:masters/CN={ADMIN_CERT_USER}", "v3_client")):
-            _openssl("req", "-new", "-key", f"{name}.key", "-config", "openssl.cnf",
-                     "-subj", subject, "-out", f"{name}.csr", cwd=pki)
-            _openssl("x509", "-req", "-in", f"{name}.csr", "-CA", f"{ca}.crt", "-CAkey", f"{ca}.key",
-                     "-set_serial", str(secrets.randbits(63)), "-days", "3650",
-                     "-extfile", "openssl.cnf", "-extensions", ext, "-out", f"{name}.crt", cwd=pki)
+            ("apiserver", "ca", "/CN=kube-apiserver", "v3_server"),
+            ("admin", "client-ca", f"/O=system:masters/CN={ADMIN_CERT_USER}", "v3_client"),
+        ):
+            _openssl(
+                "req",
+                "-new",
+                "-key",
+                f"{name}.key",
+                "-config",
+                "openssl.cnf",
+                "-subj",
+                subject,
+                "-out",
+                f"{name}.csr",
+                cwd=pki,
+            )
+            _openssl(
+                "x509",
+                "-req",
+                "-in",
+                f"{name}.csr",
+                "-CA",
+                f"{ca}.crt",
+                "-CAkey",
+                f"{ca}.key",
+                "-set_serial",
+                str(secrets.randbits(63)),
+                "-days",
+                "3650",
+                "-extfile",
+                "openssl.cnf",
+                "-extensions",
+                ext,
+                "-out",
+                f"{name}.crt",
+                cwd=pki,
+            )
         _openssl("pkey", "-in", "sa.key", "-pubout", "-out", "sa.pub", cwd=pki)
     finally:
         os.umask(old_umask)
@@ -303,11 +376,19 @@ def _kubeconfig(server: str, ca: bytes, user_name: str, user: dict, namespace: s
     return {
         "apiVersion": "v1",
         "kind": "Config",
-        "clusters": [{"name": CLUSTER_NAME,
-                      "cluster": {"server": server, "certificate-authority-data": _b64(ca)}}],
+        "clusters": [
+            {
+                "name": CLUSTER_NAME,
+                "cluster": {"server": server, "certificate-authority-data": _b64(ca)},
+            }
+        ],
         "users": [{"name": user_name, "user": user}],
-        "contexts": [{"name": context,
-                      "context": {"cluster": CLUSTER_NAME, "user": user_name, "namespace": namespace}}],
+        "contexts": [
+            {
+                "name": context,
+                "context": {"cluster": CLUSTER_NAME, "user": user_name, "namespace": namespace},
+            }
+        ],
         "current-context": context,
         "preferences": {},
     }
@@ -346,8 +427,13 @@ class ClusterInfo:
 class ControlPlane:
     """Starts, inspects and stops the control plane whose state lives in `state_dir`."""
 
-    def __init__(self, state_dir: str | os.PathLike | None = None, *,
-                 start_timeout: float = START_TIMEOUT, manifests: Path = TRAINER_MANIFESTS):
+    def __init__(
+        self,
+        state_dir: str | os.PathLike | None = None,
+        *,
+        start_timeout: float = START_TIMEOUT,
+        manifests: Path = TRAINER_MANIFESTS,
+    ):
         self.state_dir = Path(state_dir or DEFAULT_STATE_DIR).resolve()
         self.start_timeout = start_timeout
         self.manifests = manifests
@@ -397,8 +483,12 @@ class ControlPlane:
 
     def is_running(self) -> bool:
         state = self.read_state()
-        return bool(state and state.get("ready") and state.get("processes")
-                    and all(self._alive(p) for p in state["processes"].values()))
+        return bool(
+            state
+            and state.get("ready")
+            and state.get("processes")
+            and all(self._alive(p) for p in state["processes"].values())
+        )
 
     def info(self) -> ClusterInfo:
         state = self.read_state()
@@ -422,12 +512,25 @@ class ControlPlane:
         processes = {}
         for name, p in state.get("processes", {}).items():
             alive = self._alive(p)
-            processes[name] = {"pid": p["pid"], "alive": alive, **(memory_kib(p["pid"]) if alive else {})}
-        running = bool(state.get("ready")) and bool(processes) and all(
-            p["alive"] for p in processes.values())
-        out = {"running": running, "state_dir": str(self.state_dir), "server": state.get("server"),
-               "ports": state.get("ports"), "processes": processes,
-               "kubeconfigs": state.get("kubeconfigs"), "timings_s": state.get("timings_s")}
+            processes[name] = {
+                "pid": p["pid"],
+                "alive": alive,
+                **(memory_kib(p["pid"]) if alive else {}),
+            }
+        running = (
+            bool(state.get("ready"))
+            and bool(processes)
+            and all(p["alive"] for p in processes.values())
+        )
+        out = {
+            "running": running,
+            "state_dir": str(self.state_dir),
+            "server": state.get("server"),
+            "ports": state.get("ports"),
+            "processes": processes,
+            "kubeconfigs": state.get("kubeconfigs"),
+            "timings_s": state.get("timings_s"),
+        }
         if running:
             out["readyz"] = self._readyz(state["server"], self.state_dir / "pki")
         return out
@@ -452,30 +555,53 @@ class ControlPlane:
                 raise
 
     def _binaries(self) -> Path:
-        proc = subprocess.run(["bash", str(BUILD_SCRIPT)], stdout=subprocess.PIPE, text=True)
+        proc = subprocess.run(
+            ["bash", str(BUILD_SCRIPT)], stdout=subprocess.PIPE, text=True, check=False
+        )
         lines = proc.stdout.strip().splitlines()
         if proc.returncode != 0 or not lines:
-            raise ControlPlaneError(f"{BUILD_SCRIPT.relative_to(REPO_ROOT)} failed "
-                                    f"(exit code {proc.returncode})")
+            raise ControlPlaneError(
+                f"{BUILD_SCRIPT.relative_to(REPO_ROOT)} failed (exit code {proc.returncode})"
+            )
         bin_dir = Path(lines[-1])
         for name in ("kube-apiserver", "etcd"):
             if not os.access(bin_dir / name, os.X_OK):
                 raise ControlPlaneError(f"{bin_dir / name} is missing after the build")
         return bin_dir
 
+    def _wrap(self, argv: list[str]) -> list[str]:
+        """How a process is launched; the full cluster runs them inside its namespaces."""
+        return argv
+
+    def _apiserver_extra_args(self, pki: Path) -> list[str]:
+        """More kube-apiserver flags; the full cluster adds the kubelet client certificate."""
+        return []
+
     def _spawn(self, name: str, argv: list[str], tie_to_parent: bool) -> dict:
         log_path = self.state_dir / "logs" / f"{name}.log"
+        argv0 = argv[0]
+        argv = self._wrap(argv)
         with open(log_path, "ab") as log_file:
             log_file.write(f"==== {time.strftime('%Y-%m-%d %H:%M:%S')} {' '.join(argv)}\n".encode())
             log_file.flush()
-            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log_file,
-                                    stderr=subprocess.STDOUT, cwd=self.state_dir,
-                                    start_new_session=True,
-                                    preexec_fn=_set_parent_death_signal if tie_to_parent else None)
+            proc = subprocess.Popen(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                cwd=self.state_dir,
+                start_new_session=True,
+                preexec_fn=_set_parent_death_signal if tie_to_parent else None,  # noqa: PLW1509
+            )
         self._children[proc.pid] = proc
         stat = _proc_stat(proc.pid)
-        return {"pid": proc.pid, "pgid": proc.pid, "start_time": stat[1] if stat else None,
-                "log": str(log_path), "argv0": argv[0]}
+        return {
+            "pid": proc.pid,
+            "pgid": proc.pid,
+            "start_time": stat[1] if stat else None,
+            "log": str(log_path),
+            "argv0": argv0,
+        }
 
     def _wait_ready(self, name: str, proc: dict, check, deadline: float) -> None:
         while True:
@@ -486,11 +612,13 @@ class ControlPlane:
             if code is not None or not self._alive(proc):
                 raise ControlPlaneError(
                     f"{name} exited (code {code}) before it was ready; last lines of "
-                    f"{proc['log']}:\n{_tail(Path(proc['log']))}")
+                    f"{proc['log']}:\n{_tail(Path(proc['log']))}"
+                )
             if time.monotonic() > deadline:
                 raise ControlPlaneError(
                     f"{name} was not ready within {self.start_timeout:.0f} s; last lines of "
-                    f"{proc['log']}:\n{_tail(Path(proc['log']))}")
+                    f"{proc['log']}:\n{_tail(Path(proc['log']))}"
+                )
             time.sleep(0.1)
 
     @staticmethod
@@ -536,13 +664,20 @@ class ControlPlane:
         pki = sd / "pki"
         generate_pki(pki)
         tokens = {"admin": secrets.token_hex(24), "limited": secrets.token_hex(24)}
-        _write_private(pki / "tokens.csv",
-                       f'{tokens["admin"]},{TOKEN_ADMIN_USER},uid-{TOKEN_ADMIN_USER}\n'
-                       f'{tokens["limited"]},{LIMITED_USER},uid-{LIMITED_USER}\n')
+        _write_private(
+            pki / "tokens.csv",
+            f"{tokens['admin']},{TOKEN_ADMIN_USER},uid-{TOKEN_ADMIN_USER}\n"
+            f"{tokens['limited']},{LIMITED_USER},uid-{LIMITED_USER}\n",
+        )
         timings["pki"] = time.monotonic() - t
 
-        state: dict = {"state_dir": str(sd), "bin_dir": str(bin_dir), "processes": {},
-                       "ready": False, "started_at": time.time()}
+        state: dict = {
+            "state_dir": str(sd),
+            "bin_dir": str(bin_dir),
+            "processes": {},
+            "ready": False,
+            "started_at": time.time(),
+        }
         for attempt in range(1, 4):
             try:
                 self._start_processes(bin_dir, pki, state, tie_to_parent, timings)
@@ -556,12 +691,22 @@ class ControlPlane:
         server = state["server"]
         ca = (pki / "ca.crt").read_bytes()
         kubeconfigs = {
-            "admin": _kubeconfig(server, ca, ADMIN_CERT_USER, {
-                "client-certificate-data": _b64((pki / "admin.crt").read_bytes()),
-                "client-key-data": _b64((pki / "admin.key").read_bytes())}, "default"),
-            "token": _kubeconfig(server, ca, TOKEN_ADMIN_USER, {"token": tokens["admin"]}, "default"),
-            "limited": _kubeconfig(server, ca, LIMITED_USER, {"token": tokens["limited"]},
-                                   LIMITED_NAMESPACE),
+            "admin": _kubeconfig(
+                server,
+                ca,
+                ADMIN_CERT_USER,
+                {
+                    "client-certificate-data": _b64((pki / "admin.crt").read_bytes()),
+                    "client-key-data": _b64((pki / "admin.key").read_bytes()),
+                },
+                "default",
+            ),
+            "token": _kubeconfig(
+                server, ca, TOKEN_ADMIN_USER, {"token": tokens["admin"]}, "default"
+            ),
+            "limited": _kubeconfig(
+                server, ca, LIMITED_USER, {"token": tokens["limited"]}, LIMITED_NAMESPACE
+            ),
         }
         state["kubeconfigs"] = {}
         for name, config in kubeconfigs.items():
@@ -578,15 +723,19 @@ class ControlPlane:
         state["ready"] = True
         state["timings_s"] = {k: round(v, 2) for k, v in timings.items()}
         self._write_state(state)
-        log(f"ready at {server} in {timings['total']:.1f} s (binaries {timings['binaries']:.1f} s, "
+        log(
+            f"ready at {server} in {timings['total']:.1f} s (binaries {timings['binaries']:.1f} s, "
             f"pki {timings['pki']:.1f} s, etcd {timings['etcd']:.1f} s, "
             f"kube-apiserver {timings['kube-apiserver']:.1f} s, CRDs {timings['crds']:.1f} s "
-            f"[posted {timings['crds_posted']:.1f}, Established {timings['crds_established']:.1f}], "
-            f"runtimes and RBAC {timings['bootstrap'] - timings['crds']:.1f} s)")
+            f"[posted {timings['crds_posted']:.1f}, "
+            f"Established {timings['crds_established']:.1f}], "
+            f"runtimes and RBAC {timings['bootstrap'] - timings['crds']:.1f} s)"
+        )
         return self.info()
 
-    def _start_processes(self, bin_dir: Path, pki: Path, state: dict, tie_to_parent: bool,
-                         timings: dict[str, float]) -> None:
+    def _start_processes(
+        self, bin_dir: Path, pki: Path, state: dict, tie_to_parent: bool, timings: dict[str, float]
+    ) -> None:
         etcd_port, peer_port, api_port = _free_ports(3)
         state["ports"] = {"etcd": etcd_port, "etcd_peer": peer_port, "apiserver": api_port}
         server = f"https://127.0.0.1:{api_port}"
@@ -597,38 +746,66 @@ class ControlPlane:
         data_dir = self._etcd_data_dir()
         state["etcd_data_dir"] = str(data_dir)
         client_url, peer_url = f"http://127.0.0.1:{etcd_port}", f"http://127.0.0.1:{peer_port}"
-        etcd = self._spawn("etcd", [
-            str(bin_dir / "etcd"), "--name=kubeflow-test", f"--data-dir={data_dir / 'data'}",
-            "--unsafe-no-fsync", "--log-level=warn",
-            f"--listen-client-urls={client_url}", f"--advertise-client-urls={client_url}",
-            f"--listen-peer-urls={peer_url}", f"--initial-advertise-peer-urls={peer_url}",
-            f"--initial-cluster=kubeflow-test={peer_url}", "--initial-cluster-state=new",
-        ], tie_to_parent)
+        etcd = self._spawn(
+            "etcd",
+            [
+                str(bin_dir / "etcd"),
+                "--name=kubeflow-test",
+                f"--data-dir={data_dir / 'data'}",
+                "--unsafe-no-fsync",
+                "--log-level=warn",
+                f"--listen-client-urls={client_url}",
+                f"--advertise-client-urls={client_url}",
+                f"--listen-peer-urls={peer_url}",
+                f"--initial-advertise-peer-urls={peer_url}",
+                f"--initial-cluster=kubeflow-test={peer_url}",
+                "--initial-cluster-state=new",
+            ],
+            tie_to_parent,
+        )
         state["processes"]["etcd"] = etcd
         if data_dir.parent == Path("/dev/shm"):
-            (data_dir / "owner.json").write_text(json.dumps(
-                {"pid": etcd["pid"], "start_time": etcd["start_time"], "state_dir": str(self.state_dir)}))
+            (data_dir / "owner.json").write_text(
+                json.dumps(
+                    {
+                        "pid": etcd["pid"],
+                        "start_time": etcd["start_time"],
+                        "state_dir": str(self.state_dir),
+                    }
+                )
+            )
         self._write_state(state)
         self._wait_ready("etcd", etcd, lambda: self._etcd_healthy(etcd_port), deadline)
         timings["etcd"] = time.monotonic() - t
 
         t = time.monotonic()
-        apiserver = self._spawn("kube-apiserver", [
-            str(bin_dir / "kube-apiserver"),
-            f"--etcd-servers={client_url}",
-            "--bind-address=127.0.0.1", f"--secure-port={api_port}", "--advertise-address=127.0.0.1",
-            f"--cert-dir={pki}",
-            f"--tls-cert-file={pki / 'apiserver.crt'}", f"--tls-private-key-file={pki / 'apiserver.key'}",
-            f"--client-ca-file={pki / 'client-ca.crt'}", f"--token-auth-file={pki / 'tokens.csv'}",
-            "--authorization-mode=RBAC",
-            f"--service-account-issuer={server}",
-            f"--service-account-key-file={pki / 'sa.pub'}",
-            f"--service-account-signing-key-file={pki / 'sa.key'}",
-            "--service-cluster-ip-range=10.0.0.0/24",
-            "--disable-admission-plugins=ServiceAccount",
-            "--allow-privileged=true",
-            "--endpoint-reconciler-type=none", "--shutdown-delay-duration=0s", "--profiling=false",
-        ], tie_to_parent)
+        apiserver = self._spawn(
+            "kube-apiserver",
+            [
+                str(bin_dir / "kube-apiserver"),
+                f"--etcd-servers={client_url}",
+                "--bind-address=127.0.0.1",
+                f"--secure-port={api_port}",
+                "--advertise-address=127.0.0.1",
+                f"--cert-dir={pki}",
+                f"--tls-cert-file={pki / 'apiserver.crt'}",
+                f"--tls-private-key-file={pki / 'apiserver.key'}",
+                f"--client-ca-file={pki / 'client-ca.crt'}",
+                f"--token-auth-file={pki / 'tokens.csv'}",
+                "--authorization-mode=RBAC",
+                f"--service-account-issuer={server}",
+                f"--service-account-key-file={pki / 'sa.pub'}",
+                f"--service-account-signing-key-file={pki / 'sa.key'}",
+                "--service-cluster-ip-range=10.0.0.0/24",
+                "--disable-admission-plugins=ServiceAccount",
+                "--allow-privileged=true",
+                "--endpoint-reconciler-type=none",
+                "--shutdown-delay-duration=0s",
+                "--profiling=false",
+                *self._apiserver_extra_args(pki),
+            ],
+            tie_to_parent,
+        )
         state["processes"]["kube-apiserver"] = apiserver
         self._write_state(state)
         self._wait_ready("kube-apiserver", apiserver, lambda: self._readyz(server, pki), deadline)
@@ -745,33 +922,65 @@ def _rbac_objects() -> list[dict]:
         return [{"kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": name}]
 
     return [
-        {"apiVersion": rbac, "kind": "ClusterRoleBinding",
-         "metadata": {"name": "kubeflow-test:token-admin"},
-         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
-                     "name": "cluster-admin"},
-         "subjects": user(TOKEN_ADMIN_USER)},
-        {"apiVersion": rbac, "kind": "Role",
-         "metadata": {"name": "kubeflow-test:trainjob-viewer", "namespace": LIMITED_NAMESPACE},
-         "rules": [
-             {"apiGroups": ["trainer.kubeflow.org"], "resources": ["trainjobs", "trainingruntimes"],
-              "verbs": read},
-             {"apiGroups": [""], "resources": ["pods", "pods/log", "events"], "verbs": read},
-             {"apiGroups": ["events.k8s.io"], "resources": ["events"], "verbs": read},
-         ]},
-        {"apiVersion": rbac, "kind": "RoleBinding",
-         "metadata": {"name": "kubeflow-test:trainjob-viewer", "namespace": LIMITED_NAMESPACE},
-         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role",
-                     "name": "kubeflow-test:trainjob-viewer"},
-         "subjects": user(LIMITED_USER)},
-        {"apiVersion": rbac, "kind": "ClusterRole",
-         "metadata": {"name": "kubeflow-test:clustertrainingruntime-reader"},
-         "rules": [{"apiGroups": ["trainer.kubeflow.org"], "resources": ["clustertrainingruntimes"],
-                    "verbs": ["get", "list"]}]},
-        {"apiVersion": rbac, "kind": "ClusterRoleBinding",
-         "metadata": {"name": "kubeflow-test:clustertrainingruntime-reader"},
-         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
-                     "name": "kubeflow-test:clustertrainingruntime-reader"},
-         "subjects": user(LIMITED_USER)},
+        {
+            "apiVersion": rbac,
+            "kind": "ClusterRoleBinding",
+            "metadata": {"name": "kubeflow-test:token-admin"},
+            "roleRef": {
+                "apiGroup": "rbac.authorization.k8s.io",
+                "kind": "ClusterRole",
+                "name": "cluster-admin",
+            },
+            "subjects": user(TOKEN_ADMIN_USER),
+        },
+        {
+            "apiVersion": rbac,
+            "kind": "Role",
+            "metadata": {"name": "kubeflow-test:trainjob-viewer", "namespace": LIMITED_NAMESPACE},
+            "rules": [
+                {
+                    "apiGroups": ["trainer.kubeflow.org"],
+                    "resources": ["trainjobs", "trainingruntimes"],
+                    "verbs": read,
+                },
+                {"apiGroups": [""], "resources": ["pods", "pods/log", "events"], "verbs": read},
+                {"apiGroups": ["events.k8s.io"], "resources": ["events"], "verbs": read},
+            ],
+        },
+        {
+            "apiVersion": rbac,
+            "kind": "RoleBinding",
+            "metadata": {"name": "kubeflow-test:trainjob-viewer", "namespace": LIMITED_NAMESPACE},
+            "roleRef": {
+                "apiGroup": "rbac.authorization.k8s.io",
+                "kind": "Role",
+                "name": "kubeflow-test:trainjob-viewer",
+            },
+            "subjects": user(LIMITED_USER),
+        },
+        {
+            "apiVersion": rbac,
+            "kind": "ClusterRole",
+            "metadata": {"name": "kubeflow-test:clustertrainingruntime-reader"},
+            "rules": [
+                {
+                    "apiGroups": ["trainer.kubeflow.org"],
+                    "resources": ["clustertrainingruntimes"],
+                    "verbs": ["get", "list"],
+                }
+            ],
+        },
+        {
+            "apiVersion": rbac,
+            "kind": "ClusterRoleBinding",
+            "metadata": {"name": "kubeflow-test:clustertrainingruntime-reader"},
+            "roleRef": {
+                "apiGroup": "rbac.authorization.k8s.io",
+                "kind": "ClusterRole",
+                "name": "kubeflow-test:clustertrainingruntime-reader",
+            },
+            "subjects": user(LIMITED_USER),
+        },
     ]
 
 
@@ -783,8 +992,12 @@ def _established(crd: dict) -> bool:
 def bootstrap(kube: KubeAdmin, manifests: Path, timings: dict[str, float], deadline: float) -> None:
     """Installs CRDs, RBAC for the token users, the shipped runtimes and the public ConfigMap."""
     t = time.monotonic()
-    crds = [d for f in crd_files(manifests) for d in load_yaml_documents(f)
-            if d.get("kind") == "CustomResourceDefinition"]
+    crds = [
+        d
+        for f in crd_files(manifests)
+        for d in load_yaml_documents(f)
+        if d.get("kind") == "CustomResourceDefinition"
+    ]
     crd_path = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
     # In parallel: the server spends seconds of CPU on each large schema.
     with concurrent.futures.ThreadPoolExecutor(max_workers=len(crds)) as pool:
@@ -801,7 +1014,9 @@ def bootstrap(kube: KubeAdmin, manifests: Path, timings: dict[str, float], deadl
     for crd in crds:
         name = crd["metadata"]["name"]
         try:
-            kube.wait_for(f"{crd_path}/{name}", _established, timeout=max(1.0, deadline - time.monotonic()))
+            kube.wait_for(
+                f"{crd_path}/{name}", _established, timeout=max(1.0, deadline - time.monotonic())
+            )
         except TimeoutError as e:
             raise ControlPlaneError(f"CRD {name} was not Established in time: {e}") from None
     timings["crds_established"] = time.monotonic() - t
@@ -834,12 +1049,19 @@ def bootstrap(kube: KubeAdmin, manifests: Path, timings: dict[str, float], deadl
     names = sorted(r["metadata"]["name"] for r in kube.list(crt_path))
     expected = sorted(r["metadata"]["name"] for r in runtimes)
     if names != expected:
-        raise ControlPlaneError(f"ClusterTrainingRuntimes on the server {names} != shipped {expected}")
+        raise ControlPlaneError(
+            f"ClusterTrainingRuntimes on the server {names} != shipped {expected}"
+        )
     log(f"applied {len(names)} ClusterTrainingRuntimes: {', '.join(names)}")
 
-    kube.apply({"apiVersion": "v1", "kind": "ConfigMap",
-                "metadata": {"name": TRAINER_PUBLIC_CONFIGMAP, "namespace": TRAINER_SYSTEM_NAMESPACE},
-                "data": {"kubeflow_trainer_version": TRAINER_VERSION}})
+    kube.apply(
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": TRAINER_PUBLIC_CONFIGMAP, "namespace": TRAINER_SYSTEM_NAMESPACE},
+            "data": {"kubeflow_trainer_version": TRAINER_VERSION},
+        }
+    )
 
 
 # ---- CLI --------------------------------------------------------------------------------
@@ -847,15 +1069,23 @@ def bootstrap(kube: KubeAdmin, manifests: Path, timings: dict[str, float], deadl
 
 def main(argv: list[str] | None = None) -> int:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--state-dir", default=argparse.SUPPRESS,
-                        help=f"where certs, kubeconfigs, logs and state.json live "
-                             f"(default: {DEFAULT_STATE_DIR.relative_to(REPO_ROOT)} in the repository)")
-    parser = argparse.ArgumentParser(prog="python -m tests.support.control_plane", parents=[common],
-                                     description=__doc__.split("\n\n")[0])
+    common.add_argument(
+        "--state-dir",
+        default=argparse.SUPPRESS,
+        help=f"where certs, kubeconfigs, logs and state.json live "
+        f"(default: {DEFAULT_STATE_DIR.relative_to(REPO_ROOT)} in the repository)",
+    )
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.support.control_plane",
+        parents=[common],
+        description=__doc__.split("\n\n")[0],
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("up", parents=[common], help="start (prints the admin kubeconfig path last)")
     sub.add_parser("down", parents=[common], help="stop; a no-op when nothing runs")
-    sub.add_parser("status", parents=[common], help="print the state as JSON; exit 1 if not running")
+    sub.add_parser(
+        "status", parents=[common], help="print the state as JSON; exit 1 if not running"
+    )
     args = parser.parse_args(argv)
     cp = ControlPlane(getattr(args, "state_dir", None))
     try:

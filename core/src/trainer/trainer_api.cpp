@@ -146,9 +146,9 @@ struct TrainerApi::Impl {
   }
 };
 
-TrainerApi::TrainerApi(config::ConnectionConfig connection, std::string namespace_name,
+TrainerApi::TrainerApi(const config::ConnectionConfig& connection, std::string namespace_name,
                        http::Timeouts timeouts)
-    : impl_(std::make_shared<Impl>(std::move(connection), std::move(namespace_name), timeouts)) {}
+    : impl_(std::make_shared<Impl>(connection, std::move(namespace_name), timeouts)) {}
 
 TrainerApi::~TrainerApi() = default;
 

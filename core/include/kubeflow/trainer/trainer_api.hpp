@@ -21,7 +21,7 @@ namespace kubeflow::trainer {
 class TrainerApi {
  public:
   /// `namespace_name` empty: the connection's context namespace, else "default".
-  TrainerApi(config::ConnectionConfig connection, std::string namespace_name,
+  TrainerApi(const config::ConnectionConfig& connection, std::string namespace_name,
              http::Timeouts timeouts = {});
   ~TrainerApi();
   TrainerApi(const TrainerApi&) = delete;
