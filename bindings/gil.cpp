@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <utility>
+
 namespace kubeflow::bindings {
 
 namespace {
@@ -40,7 +42,7 @@ void restore_gil(PyThreadState* state) {
 
 void rethrow_as_core_error(std::exception_ptr error, const char* call) {
   try {
-    std::rethrow_exception(error);
+    std::rethrow_exception(std::move(error));
   } catch (const Error&) {
     throw;
   } catch (const pybind11::error_already_set&) {
