@@ -43,13 +43,15 @@ void bind_errors(py::module_& /*module: the classes live in kubeflow.trainer.err
   py::module_ errors = py::module_::import("kubeflow.trainer.errors");
   error_classes = new py::object(errors.attr("ERROR_CLASSES"));
   cause_class = new py::object(errors.attr("Cause"));
-  py::register_exception_translator([](std::exception_ptr p) {
-    try {
-      if (p) std::rethrow_exception(p);
-    } catch (const Error& e) {
-      raise_python_error(e);
-    }
-  });
+  // pybind11's translator type takes the exception_ptr by value.
+  py::register_exception_translator(
+      [](std::exception_ptr p) {  // NOLINT(performance-unnecessary-value-param)
+        try {
+          if (p) std::rethrow_exception(p);
+        } catch (const Error& e) {
+          raise_python_error(e);
+        }
+      });
 }
 
 }  // namespace kubeflow::bindings

@@ -74,6 +74,7 @@ void bind_streams(py::module_& m) {
   // Python's atexit runs before finalization, while daemon threads can still run: streams they
   // wait on end, and no core thread is left running into the process's exit.
   py::module_::import("atexit").attr("register")(m.attr("_shutdown"));
+  (void)on_main_thread();  // learn the main thread now, while the GIL is held (restore_gil asks)
 
   bind_stream<std::string>(m, "LineStream", "Lines of a followed log, pulled one at a time.");
   bind_stream<trainer::TrainJobInfo>(m, "JobStream",

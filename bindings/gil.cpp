@@ -34,7 +34,11 @@ bool interpreter_finalizing() {
 bool on_main_thread() { return PyThread_get_thread_ident() == main_thread_ident(); }
 
 void restore_gil(PyThreadState* state) {
-  if (interpreter_finalizing()) {
+  // Once the process is exiting (our atexit hook ran, or Python finalizes), only daemon threads
+  // are left besides the main one. Taking the GIL back would let them run Python (raise, print
+  // a traceback) while the interpreter is torn down, which can crash it; parked with the GIL
+  // released, they end with the process.
+  if (interpreter_finalizing() || (kubeflow::shutting_down() && !on_main_thread())) {
     while (true) std::this_thread::sleep_for(std::chrono::hours(1));
   }
   PyEval_RestoreThread(state);

@@ -18,7 +18,7 @@ gate() {  # gate NAME CMD...: runs CMD, prints its output only when it fails
   if ((rc == 0)); then
     echo "lint: $name ok"
   else
-    printf '%s\n' "$out" | tail -n 60
+    printf '%s\n' "$out" | tail -n 400
     echo "lint: $name FAILED"
     failed+=("$name")
   fi

@@ -52,7 +52,7 @@ std::optional<std::string> decode_base64(std::string_view text) {
   }
   int tail = 0;
   if (EVP_DecodeFinal(ctx.get(), dst + produced, &tail) < 0) return std::nullopt;
-  out.value.resize(static_cast<std::size_t>(produced + tail));
+  out.value.resize(static_cast<std::size_t>(produced) + static_cast<std::size_t>(tail));
   std::string result = std::move(out.value);
   out.value.clear();
   return result;
