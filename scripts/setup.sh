@@ -9,6 +9,7 @@ apt_packages=(
   build-essential cmake ninja-build pkg-config openssl
   nlohmann-json3-dev libcurl4-openssl-dev libssl-dev libfmt-dev catch2 libyaml-cpp-dev
   pybind11-json-dev
+  clang-format clang-tidy
 )
 missing=()
 for p in "${apt_packages[@]}"; do
