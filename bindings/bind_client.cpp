@@ -84,7 +84,8 @@ void bind_client(py::module_& m) {
       .def("list_runtimes", blocking(&TrainerApi::list_runtimes, "list_runtimes"))
       .def("get_runtime", blocking(&TrainerApi::get_runtime, "get_runtime"), py::arg("name"))
       .def("train", blocking(&TrainerApi::train, "train"), py::arg("request"))
-      .def("list_jobs", blocking(&TrainerApi::list_jobs, "list_jobs"), py::arg("runtime"))
+      .def("list_jobs", blocking(&TrainerApi::list_jobs, "list_jobs"), py::arg("runtime"),
+           py::arg("runtime_kind") = py::none())
       .def("get_job", blocking(&TrainerApi::get_job, "get_job"), py::arg("name"))
       .def("delete_job", blocking(&TrainerApi::delete_job, "delete_job"), py::arg("name"))
       .def("get_job_logs", blocking(&TrainerApi::get_job_logs, "get_job_logs"), py::arg("name"),

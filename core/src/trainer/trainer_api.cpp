@@ -206,7 +206,8 @@ std::string TrainerApi::train(const JobRequest& request) {
   return request.name;
 }
 
-std::vector<TrainJobInfo> TrainerApi::list_jobs(const std::optional<std::string>& runtime) {
+std::vector<TrainJobInfo> TrainerApi::list_jobs(const std::optional<std::string>& runtime,
+                                                const std::optional<std::string>& runtime_kind) {
   auto jobs = impl_->rest.list(k8s::kTrainJobs, impl_->ns);
   auto pods = impl_->rest.list(k8s::kPods, impl_->ns, {.label_selector = pod_selector("")});
   std::map<std::string, std::vector<const nlohmann::json*>> pods_by_job;
@@ -221,10 +222,11 @@ std::vector<TrainJobInfo> TrainerApi::list_jobs(const std::optional<std::string>
   for (const auto& job : jobs.at("items")) {
     const auto& ref = job["spec"]["runtimeRef"];
     const std::string runtime_name = ref.value("name", "");
-    if (runtime && runtime_name != *runtime) continue;
+    const std::string kind = ref.value("kind", kClusterRuntimeKind);
+    // A runtime is its kind and name: a TrainingRuntime and a ClusterTrainingRuntime may share one.
+    if ((runtime && runtime_name != *runtime) || (runtime_kind && kind != *runtime_kind)) continue;
     const std::string name = job["metadata"].value("name", "");
-    const RuntimeInfo rt = impl_->runtimes.for_job(ref.value("kind", kClusterRuntimeKind),
-                                                   runtime_name, name, &missing_runtimes);
+    const RuntimeInfo rt = impl_->runtimes.for_job(kind, runtime_name, name, &missing_runtimes);
     result.push_back(job_from_objects(job, pods_by_job[name], rt));
   }
   return result;

@@ -43,11 +43,14 @@ class TrainerApi {
   /// empty). Nothing is created when validation fails.
   [[nodiscard]] std::string train(const JobRequest& request);
 
-  /// TrainJobs in the namespace, optionally only those whose runtimeRef.name matches. One list
+  /// TrainJobs in the namespace, optionally only those whose runtimeRef name (and, when given,
+  /// kind; a missing kind counts as ClusterTrainingRuntime) match. One list
   /// of TrainJobs and one list of pods, joined here; runtimes come from a per-client cache (60 s),
   /// then the live object (once per listing), then the job's runtime snapshot ConfigMap, then a
   /// placeholder, so a deleted runtime never fails the listing.
-  [[nodiscard]] std::vector<TrainJobInfo> list_jobs(const std::optional<std::string>& runtime);
+  [[nodiscard]] std::vector<TrainJobInfo> list_jobs(
+      const std::optional<std::string>& runtime,
+      const std::optional<std::string>& runtime_kind = std::nullopt);
 
   /// One TrainJob with its steps and status: the TrainJob, its pods, and its runtime (cached).
   [[nodiscard]] TrainJobInfo get_job(const std::string& name);

@@ -336,9 +336,10 @@ class KubernetesBackend(RuntimeBackend):
                 field="runtime",
                 hint="pass an object from get_runtime() or list_runtimes()",
             )
-        infos = self._api.list_jobs(runtime.name if runtime is not None else None)
-        if runtime is not None:  # the core matches the name; a runtime is kind and name
-            infos = [i for i in infos if i.runtime_kind == runtime.kind.value]
+        if runtime is None:
+            infos = self._api.list_jobs(None)
+        else:
+            infos = self._api.list_jobs(runtime.name, runtime.kind.value)
         return [_convert.job_from_info(i) for i in infos]
 
     def get_job(self, name: str) -> types.TrainJob:
