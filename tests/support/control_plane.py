@@ -1087,12 +1087,15 @@ def main(argv: list[str] | None = None) -> int:
         "status", parents=[common], help="print the state as JSON; exit 1 if not running"
     )
     args = parser.parse_args(argv)
-    cp = ControlPlane(getattr(args, "state_dir", None))
+    return run_command(ControlPlane(getattr(args, "state_dir", None)), args.command)
+
+
+def run_command(cp: ControlPlane, command: str) -> int:
+    """`up`, `down` or `status` on ``cp`` (a ControlPlane or the full cluster); the exit code."""
     try:
-        if args.command == "up":
-            info = cp.up()
-            print(info.admin_kubeconfig, flush=True)
-        elif args.command == "down":
+        if command == "up":
+            print(cp.up().admin_kubeconfig, flush=True)
+        elif command == "down":
             if not cp.down():
                 log(f"nothing running in {cp.state_dir}")
         else:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import hashlib
-import json
 import os
 import shutil
 import signal
@@ -39,6 +38,7 @@ try:
         ControlPlane,
         ControlPlaneError,
         log,
+        run_command,
         shipped_runtimes,
     )
     from .kube import KubeAdmin, load_yaml_documents
@@ -52,6 +52,7 @@ except ImportError:  # run as a plain script
         ControlPlane,  # type: ignore[no-redef]
         ControlPlaneError,
         log,
+        run_command,
         shipped_runtimes,
     )
     from kube import KubeAdmin, load_yaml_documents  # type: ignore[no-redef]
@@ -545,21 +546,7 @@ def main(argv: list[str] | None = None) -> int:
         help=f"default: {DEFAULT_FULL_STATE_DIR.relative_to(REPO_ROOT)}",
     )
     args = parser.parse_args(argv)
-    cluster = FullCluster(args.state_dir)
-    try:
-        if args.command == "up":
-            print(cluster.up().admin_kubeconfig, flush=True)
-        elif args.command == "down":
-            if not cluster.down():
-                log(f"nothing running in {cluster.state_dir}")
-        else:
-            status = cluster.status()
-            print(json.dumps(status, indent=2))
-            return 0 if status["running"] else 1
-    except ControlPlaneError as e:
-        log(f"error: {e}")
-        return 1
-    return 0
+    return run_command(FullCluster(args.state_dir), args.command)
 
 
 if __name__ == "__main__":
