@@ -22,9 +22,20 @@ key="k8s-${k8s_version}_coredns-${coredns_version}_jobset-${jobset_version}_trai
 bin_dir="$cache_root/$key"
 binaries=(kubelet kube-scheduler kube-controller-manager coredns jobset trainer-controller-manager)
 
-complete=1
-for b in "${binaries[@]}"; do [[ -x "$bin_dir/$b" ]] || complete=0; done
-if ((complete)); then
+have_binaries() {
+  local b
+  for b in "${binaries[@]}"; do [[ -x "$bin_dir/$b" ]] || return 1; done
+}
+if have_binaries; then
+  echo "$bin_dir"
+  exit 0
+fi
+# One build at a time per cache (make test prepares the stack in the background while a person's
+# `make cluster-up` may ask for it too): a second caller waits, then finds the binaries.
+mkdir -p "$cache_root"
+exec 9>"$cache_root/.lock"
+flock 9
+if have_binaries; then
   echo "$bin_dir"
   exit 0
 fi
@@ -36,7 +47,6 @@ gv="-X k8s.io/client-go/pkg/version"
 ldflags="-s -w $cv.gitVersion=$k8s_version $cv.gitMajor=1 $cv.gitMinor=$minor $cv.gitTreeState=clean"
 ldflags+=" $gv.gitVersion=$k8s_version $gv.gitMajor=1 $gv.gitMinor=$minor $gv.gitTreeState=clean"
 
-mkdir -p "$cache_root"
 tmp_dir="$(mktemp -d "$cache_root/.tmp.XXXXXX")"
 trap 'rm -rf "$tmp_dir"' EXIT
 start=$SECONDS

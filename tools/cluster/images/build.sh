@@ -29,12 +29,20 @@ cache_root="${KFT_IMAGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubeflow-sdk-cpp/
 rootfs="$cache_root/rootfs-$suite-$rootfs_key.tar"
 out_dir="$cache_root/$suite-$key"
 
-if [[ -f "$out_dir/pause.tar" && -f "$out_dir/training.tar" ]]; then
+have_images() { [[ -f "$out_dir/pause.tar" && -f "$out_dir/training.tar" ]]; }
+if have_images; then
   echo "$out_dir"
   exit 0
 fi
-
+# One build at a time per cache: make test builds the images in the background while the
+# cluster's own `up` may ask for them; a second caller waits, then finds them.
 mkdir -p "$cache_root"
+exec 9>"$cache_root/.lock"
+flock 9
+if have_images; then
+  echo "$out_dir"
+  exit 0
+fi
 tmp_dir="$(mktemp -d "$cache_root/.tmp.XXXXXX")"
 trap 'rm -rf "$tmp_dir"' EXIT
 start=$SECONDS
