@@ -117,6 +117,12 @@ Error transport_error(const http::Response& r, const RequestContext& c) {
        .ns = c.ns});
 }
 
+// The API server words every webhook denial as `admission webhook "<name>" denied the request`.
+bool is_admission_denial(const std::string& server_message) {
+  return server_message.starts_with("admission webhook \"") &&
+         server_message.find("\" denied the request") != std::string::npos;
+}
+
 }  // namespace
 
 Error error_from_response(const http::Response& r, const RequestContext& c) {
@@ -168,8 +174,14 @@ Error error_from_response(const http::Response& r, const RequestContext& c) {
       // An HTTP-date Retry-After is rare from the API server; the status code says enough.
     }
   }
-  const ErrorCode code = code_for_status(r.status, d.reason);
+  ErrorCode code = code_for_status(r.status, d.reason);
   d.hint = hint_for(code, c);
+  if (is_admission_denial(d.server_message)) {
+    // Webhooks deny with 403 by default, but the object is at fault, not RBAC: asking an
+    // administrator for permission would not help.
+    code = ErrorCode::kInvalid;
+    d.hint = "Fix what the admission webhook named in the message objects to";
+  }
   if (r.status == 413) {
     d.hint =
         "The request is larger than the API server accepts (about 3 MiB): send less, e.g. "

@@ -114,7 +114,8 @@ class ForbiddenError(ApiError):
 
 
 class InvalidError(ApiError, ValueError):
-    """HTTP 422 or 400: the server rejected the object; see ``causes``."""
+    """HTTP 422 or 400, or an admission webhook's denial (HTTP 403): the server rejected the
+    object; see ``causes``."""
 
 
 class TooManyRequestsError(ApiError):

@@ -65,6 +65,24 @@ TEST_CASE("status: forbidden names verb and namespace in the hint", "[status]") 
         "team-a");
 }
 
+TEST_CASE("status: an admission webhook's denial is an invalid object, not RBAC", "[status]") {
+  // The wording the API server gives a webhook's denial; webhooks deny with 403 by default.
+  const std::string denial =
+      R"(admission webhook \"validate.trainjob.trainer.kubeflow.org\" denied the request: )"
+      "spec.trainer.env: must not have reserved envs";
+  const Error e = caught({.status = 403, .body = status_body(403, "", denial)});
+  CHECK(e.code() == ErrorCode::kInvalid);
+  CHECK(e.details().http_status == 403);
+  CHECK(e.details().hint.find("admission webhook") != std::string::npos);
+  CHECK(std::string(e.what()).find("must not have reserved envs") != std::string::npos);
+  CHECK(std::string(e.what()).find("RBAC") == std::string::npos);
+
+  // A 403 that merely mentions a webhook is still a permission problem.
+  const Error rbac = caught(
+      {.status = 403, .body = status_body(403, "Forbidden", "user cannot create admission webhook")});
+  CHECK(rbac.code() == ErrorCode::kForbidden);
+}
+
 TEST_CASE("status: causes and retry-after are kept", "[status]") {
   const std::string body =
       R"({"kind":"Status","status":"Failure","message":"bad","reason":"Invalid","code":422,

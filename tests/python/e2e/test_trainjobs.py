@@ -160,8 +160,11 @@ def test_the_trainer_webhook_rejection_is_our_typed_error(full_cluster, namespac
     message = str(raised.value)
     assert "admission webhook" in message and "trainjob.trainer.kubeflow.org" in message
     assert "must not have reserved envs" in message
-    # The Trainer's validator denies with HTTP 403 (a plain error, not a StatusError).
-    assert isinstance(raised.value, errors.ForbiddenError)
+    # The Trainer's validator denies with HTTP 403, but the object is at fault, not RBAC.
+    assert isinstance(raised.value, errors.InvalidError)
+    assert isinstance(raised.value, ValueError)
+    assert raised.value.status == 403
+    assert "RBAC" not in message
     assert not client.list_jobs()
 
 
