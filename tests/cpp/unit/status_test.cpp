@@ -78,8 +78,9 @@ TEST_CASE("status: an admission webhook's denial is an invalid object, not RBAC"
   CHECK(std::string(e.what()).find("RBAC") == std::string::npos);
 
   // A 403 that merely mentions a webhook is still a permission problem.
-  const Error rbac = caught(
-      {.status = 403, .body = status_body(403, "Forbidden", "user cannot create admission webhook")});
+  const Error rbac =
+      caught({.status = 403,
+              .body = status_body(403, "Forbidden", "user cannot create admission webhook")});
   CHECK(rbac.code() == ErrorCode::kForbidden);
 }
 
