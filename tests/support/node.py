@@ -309,6 +309,10 @@ def kubelet_config(node_dir: Path, pki: Path, cgroup_root: str) -> Path:
         # The images cannot be pulled again: never collect them.
         "imageGCHighThresholdPercent": 100,
         "imageGCLowThresholdPercent": 99,
+        # A failing training container restarts after 1 s instead of 10 s doubling to 5 min:
+        # JobSet's pods restart OnFailure, so the Job's backoffLimit of 6 would otherwise keep a
+        # failing TrainJob (and its test) waiting about 6 minutes (KubeletCrashLoopBackOffMax).
+        "crashLoopBackOff": {"maxContainerRestartPeriod": "1s"},
         "evictionHard": {
             "memory.available": "1Mi",
             "nodefs.available": "1%",
