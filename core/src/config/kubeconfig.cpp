@@ -6,6 +6,7 @@
 
 #include "config/base64.hpp"
 #include "config/config_error.hpp"
+#include "config/exec_config.hpp"
 #include "config/files.hpp"
 #include "config/kubeconfig_merge.hpp"
 #include "config/yaml_fields.hpp"
@@ -118,7 +119,9 @@ std::string load_pem(const NamedEntry& entry, const std::string& path, const Pem
   return std::move(*content);
 }
 
-void apply_cluster(const NamedEntry& cluster, const std::string& name, ConnectionConfig& config) {
+// Returns the cluster's exec extension (JSON, "" when none) for a plugin that asks for it.
+std::string apply_cluster(const NamedEntry& cluster, const std::string& name,
+                          ConnectionConfig& config) {
   const std::string path = fmt::format("clusters[{}].cluster", name);
   const NodeRef at{cluster.body, cluster.file, path};
   config.server = detail::scalar_field(at, "server");
@@ -134,6 +137,8 @@ void apply_cluster(const NamedEntry& cluster, const std::string& name, Connectio
                             "certificate authority", ErrorCode::kConfig});
   config.insecure_skip_tls_verify = detail::bool_field(at, "insecure-skip-tls-verify");
   config.tls_server_name = detail::scalar_field(at, "tls-server-name");
+  config.proxy_url = detail::scalar_field(at, "proxy-url");
+  return detail::exec_cluster_extension(at);
 }
 
 [[noreturn]] void unsupported_plugin(const NamedEntry& user, const std::string& name,
@@ -143,16 +148,15 @@ void apply_cluster(const NamedEntry& cluster, const std::string& name, Connectio
                    what, name),
        {.field = field,
         .file = user.file,
-        .hint = "Use a context whose user has a token, tokenFile or client certificate, e.g. a "
-                "token from `kubectl create token <service-account>`"});
+        .hint = "Use the provider's exec credential plugin instead (kubectl removed "
+                "auth-provider: e.g. gke-gcloud-auth-plugin, kubelogin), or a token, tokenFile "
+                "or client certificate"});
 }
 
 void apply_user(const NamedEntry& user, const std::string& name, ConnectionConfig& config) {
   const std::string path = fmt::format("users[{}].user", name);
   const NodeRef at{user.body, user.file, path};
-  if (detail::has_value(user.body, "exec")) {
-    unsupported_plugin(user, name, path + ".exec", "exec credential plugins");
-  }
+  if (detail::has_value(user.body, "exec")) config.exec = detail::read_exec(at);
   if (detail::has_value(user.body, "auth-provider")) {
     unsupported_plugin(user, name, path + ".auth-provider", "auth-provider plugins");
   }
@@ -211,15 +215,17 @@ ConnectionConfig load_kubeconfig(const LoadOptions& options, const EnvLookup& en
           .file = context.file,
           .hint = "Name one of the clusters in the context"});
   }
-  apply_cluster(referenced(merged.clusters, "cluster", cluster_name, path + ".cluster", context,
-                           config.source),
-                cluster_name, config);
+  const std::string exec_extension =
+      apply_cluster(referenced(merged.clusters, "cluster", cluster_name, path + ".cluster", context,
+                               config.source),
+                    cluster_name, config);
 
   // A context without a user is valid: the requests are then anonymous.
   if (const std::string user_name = detail::scalar_field(at, "user"); !user_name.empty()) {
     apply_user(referenced(merged.users, "user", user_name, path + ".user", context, config.source),
                user_name, config);
   }
+  if (config.exec) config.exec->cluster_config_json = exec_extension;
   return config;
 }
 

@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "auth/exec_credentials.hpp"
 #include "kubeflow/error.hpp"
 #include "kubeflow/lifecycle.hpp"
 
@@ -180,6 +181,7 @@ struct HttpClient::Impl {
   std::vector<Handles> pool;  // idle pairs; each multi keeps its own live connections
   std::atomic<long> requests{0};
   bool http2 = false;
+  std::unique_ptr<auth::ExecCredentials> exec;  // when the kubeconfig user has an exec plugin
 
   // A pair from the pool for one call; back to the pool on every path, exceptions included.
   class Lease {
@@ -217,7 +219,9 @@ struct HttpClient::Impl {
     Handles handles_;
   };
 
-  void configure(CURL* h, const Request& request, Transfer& transfer, SecretHeaderList& headers) {
+  // `credential`, from the exec plugin, replaces the kubeconfig's own; it outlives the transfer.
+  void configure(CURL* h, const Request& request, Transfer& transfer, SecretHeaderList& headers,
+                 const auth::ExecCredential* credential) {
     const std::string url = base_url + request.path_and_query;
     curl_easy_setopt(h, CURLOPT_URL, url.c_str());
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -234,6 +238,10 @@ struct HttpClient::Impl {
     curl_easy_setopt(h, CURLOPT_TCP_KEEPINTVL, 5L);
     if (http2) curl_easy_setopt(h, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
     if (connect_to.list != nullptr) curl_easy_setopt(h, CURLOPT_CONNECT_TO, connect_to.list);
+    // Without proxy-url libcurl follows HTTPS_PROXY / NO_PROXY itself, as client-go does.
+    if (!connection.proxy_url.empty()) {
+      curl_easy_setopt(h, CURLOPT_PROXY, connection.proxy_url.c_str());
+    }
 
     if (request.method == "GET") {
       curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
@@ -260,20 +268,24 @@ struct HttpClient::Impl {
         curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &ca);
       }
     }
-    if (!c.client_cert_pem.empty()) {
-      curl_blob cert{const_cast<char*>(c.client_cert_pem.data()), c.client_cert_pem.size(),
-                     CURL_BLOB_NOCOPY};
+    const bool plugin_cert = credential != nullptr && !credential->client_cert_pem.empty();
+    const std::string& cert_pem = plugin_cert ? credential->client_cert_pem : c.client_cert_pem;
+    const SecretString& key_pem = plugin_cert ? credential->client_key_pem : c.client_key_pem;
+    if (!cert_pem.empty()) {
+      curl_blob cert{const_cast<char*>(cert_pem.data()), cert_pem.size(), CURL_BLOB_NOCOPY};
       curl_easy_setopt(h, CURLOPT_SSLCERT_BLOB, &cert);
       curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
     }
-    if (!c.client_key_pem.empty()) {
-      const std::string& key = c.client_key_pem.reveal();
+    if (!key_pem.empty()) {
+      const std::string& key = key_pem.reveal();
       curl_blob blob{const_cast<char*>(key.data()), key.size(), CURL_BLOB_NOCOPY};
       curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, &blob);
       curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
     }
-    std::string token = c.token.reveal();
-    if (token.empty() && !c.token_file.empty()) token = read_token_file(c.token_file);
+    std::string token = credential != nullptr ? credential->token.reveal() : c.token.reveal();
+    if (token.empty() && credential == nullptr && !c.token_file.empty()) {
+      token = read_token_file(c.token_file);
+    }
     if (!token.empty()) {
       headers.secret_header = "Authorization: Bearer " + token;
       headers.add(headers.secret_header);
@@ -329,6 +341,19 @@ struct HttpClient::Impl {
   }
 
   Response run(const Request& request, const LineSink* sink, const CancelCheck& cancel) {
+    if (!exec) return run_once(request, sink, cancel, nullptr);
+    auto credential = exec->current();
+    Response response = run_once(request, sink, cancel, credential.get());
+    if (response.status != 401) return response;
+    // Refused: the plugin runs again once (the credential may have been revoked or rotated),
+    // as kubectl does. A 401 carries no data, so nothing was streamed to the sink yet.
+    exec->invalidate(credential);
+    credential = exec->current();
+    return run_once(request, sink, cancel, credential.get());
+  }
+
+  Response run_once(const Request& request, const LineSink* sink, const CancelCheck& cancel,
+                    const auth::ExecCredential* credential) {
     Response response;
     if (shutting_down()) {
       response.curl_code = CURLE_ABORTED_BY_CALLBACK;
@@ -341,7 +366,7 @@ struct HttpClient::Impl {
     {
       Lease lease(*this);
       SecretHeaderList headers;
-      configure(lease.easy(), request, transfer, headers);
+      configure(lease.easy(), request, transfer, headers, credential);
       ++requests;
       bool cancelled = false;
       const CURLcode code = drive(lease.multi(), lease.easy(), cancel, cancelled);
@@ -391,6 +416,9 @@ HttpClient::HttpClient(config::ConnectionConfig connection) : impl_(std::make_un
     }
     impl_->connect_to.add(
         fmt::format("{}:{}:{}:{}", impl_->connection.tls_server_name, port, connect_host, port));
+  }
+  if (impl_->connection.exec) {
+    impl_->exec = std::make_unique<auth::ExecCredentials>(impl_->connection);
   }
   const curl_version_info_data* info = curl_version_info(CURLVERSION_NOW);
   impl_->http2 = info != nullptr && (info->features & CURL_VERSION_HTTP2) != 0;

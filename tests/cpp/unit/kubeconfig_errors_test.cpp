@@ -263,29 +263,39 @@ TEST_CASE("kubeconfig: malformed fields name the field", "[config]") {
   }
 }
 
-TEST_CASE("kubeconfig: exec and auth-provider users are not supported yet", "[config]") {
+TEST_CASE("kubeconfig: auth-provider users are refused; a malformed exec names its field",
+          "[config]") {
   TempDir dir;
-  SECTION("exec") {
-    const auto file = dir.write(
-        "config", one_context(kServer,
-                              "    exec:\n      apiVersion: "
-                              "client.authentication.k8s.io/v1\n      command: gcloud\n"));
-    const Error e = file_error(file);
-    CHECK(e.code() == ErrorCode::kAuth);
-    CHECK_THAT(e.what(), Catch::StartsWith("kubeconfig " + file +
-                                           ": users[u].user.exec: exec credential plugins are not "
-                                           "supported yet (user \"u\")."));
-    CHECK(e.details().field == "users[u].user.exec");
-    CHECK(e.details().file == file);
-    CHECK_FALSE(e.details().hint.empty());
-  }
   SECTION("auth-provider") {
     const auto file =
         dir.write("config", one_context(kServer, "    auth-provider:\n      name: oidc\n"));
     const Error e = file_error(file);
     CHECK(e.code() == ErrorCode::kAuth);
     CHECK(e.details().field == "users[u].user.auth-provider");
+    CHECK_THAT(e.details().hint, Catch::Contains("exec credential plugin"));
   }
+  const auto [field, user] = GENERATE(table<std::string, std::string>({
+      {"users[u].user.exec.apiVersion",
+       "    exec:\n      apiVersion: client.authentication.k8s.io/v1alpha1\n      command: x\n"},
+      {"users[u].user.exec.command",
+       "    exec:\n      apiVersion: client.authentication.k8s.io/v1\n"},
+      {"users[u].user.exec.args",
+       "    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: x\n"
+       "      args: {a: b}\n"},
+      {"users[u].user.exec.env[0].name",
+       "    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: x\n"
+       "      env:\n      - value: v\n"},
+      {"users[u].user.exec.interactiveMode",
+       "    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: x\n"
+       "      interactiveMode: Sometimes\n"},
+  }));
+  const auto file = dir.write("config", one_context(kServer, user));
+  const Error e = file_error(file);
+  INFO(e.what());
+  CHECK(e.code() == ErrorCode::kConfig);
+  CHECK(e.details().field == field);
+  CHECK(e.details().file == file);
+  CHECK_THAT(e.what(), Catch::Contains(field));
 }
 
 TEST_CASE("kubeconfig: no secret appears in any error message", "[config]") {

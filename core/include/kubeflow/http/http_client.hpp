@@ -58,7 +58,9 @@ class HttpClient {
   HttpClient& operator=(const HttpClient&) = delete;
 
   /// Performs one request and returns the whole response. Blocks; never throws for HTTP or
-  /// transport failures (see Response), only Error{kAuth} if a token file cannot be read.
+  /// transport failures (see Response), only Error{kAuth} if a token file cannot be read or the
+  /// exec credential plugin fails (Error{kTimeout} if it hangs). With an exec plugin, a 401 runs
+  /// the plugin again and repeats the request once.
   [[nodiscard]] Response perform(const Request& request, const CancelCheck& cancel = {});
 
   /// Performs a streaming request (watch, follow logs), calling `sink` once per complete line.
