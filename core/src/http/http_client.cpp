@@ -241,6 +241,7 @@ struct HttpClient::Impl {
     // Without proxy-url libcurl follows HTTPS_PROXY / NO_PROXY itself, as client-go does.
     if (!connection.proxy_url.empty()) {
       curl_easy_setopt(h, CURLOPT_PROXY, connection.proxy_url.c_str());
+      curl_easy_setopt(h, CURLOPT_NOPROXY, "");  // as client-go: NO_PROXY does not apply to it
     }
 
     if (request.method == "GET") {

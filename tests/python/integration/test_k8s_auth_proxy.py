@@ -1,4 +1,5 @@
-"""Exec credential plugins against the real API server, the way EKS, GKE and AKS users log in.
+"""Exec credential plugins against the real API server, the way EKS, GKE and AKS users log in;
+and proxies (kubeconfig proxy-url, HTTPS_PROXY/NO_PROXY) in front of it.
 
 The plugin is a small Python script of ours. Each run takes the next credential of a plan (a JSON
 list: a token or a client certificate, optionally expiring), appends a line to a run log, and
@@ -24,6 +25,7 @@ import yaml
 from kubeflow.common.types import KubernetesBackendConfig
 from kubeflow.trainer import CustomTrainerContainer, TrainerClient
 from kubeflow.trainer.errors import AuthError, ForbiddenError
+from tests.support.tcp_proxy import TcpProxy
 
 API_VERSION = "client.authentication.k8s.io/v1"
 
@@ -206,3 +208,43 @@ def test_a_missing_plugin_shows_its_install_hint(cluster, namespace, tmp_path):
     assert "kubeflow-test-no-such-plugin" in message and "not found" in message
     assert "pip install no-such-plugin" in message
     assert raised.value.field == "users[kubeflow-test-token-admin].user.exec"
+
+
+def _with_proxy_url(base: str, path: Path, proxy_url: str) -> str:
+    config = yaml.safe_load(Path(base).read_text())
+    config["clusters"][0]["cluster"]["proxy-url"] = proxy_url
+    path.write_text(yaml.safe_dump(config))
+    return str(path)
+
+
+def _apiserver_address(cluster) -> tuple[str, int]:
+    host_port = cluster.server.split("://", 1)[1]
+    host, port = host_port.rsplit(":", 1)
+    return host, int(port)
+
+
+def test_proxy_url_in_the_kubeconfig_tunnels_every_request(cluster, namespace, tmp_path):
+    with TcpProxy(_apiserver_address(cluster), http_connect=True) as proxy:
+        kubeconfig = _with_proxy_url(
+            cluster.admin_kubeconfig, tmp_path / "proxied", f"http://127.0.0.1:{proxy.port}"
+        )
+        client = TrainerClient(KubernetesBackendConfig(config_file=kubeconfig, namespace=namespace))
+        assert client.list_jobs() == []
+        target = cluster.server.split("://", 1)[1]
+        assert proxy.connect_targets and set(proxy.connect_targets) == {target}
+
+
+def test_https_proxy_and_no_proxy_from_the_environment(cluster, namespace, monkeypatch):
+    with TcpProxy(_apiserver_address(cluster), http_connect=True) as proxy:
+        monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{proxy.port}")
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        config = KubernetesBackendConfig(config_file=cluster.admin_kubeconfig, namespace=namespace)
+        assert TrainerClient(config).list_jobs() == []
+        assert len(proxy.connect_targets) >= 1
+
+        seen = len(proxy.connect_targets)
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        config = KubernetesBackendConfig(config_file=cluster.admin_kubeconfig, namespace=namespace)
+        assert TrainerClient(config).list_jobs() == []
+        assert len(proxy.connect_targets) == seen
