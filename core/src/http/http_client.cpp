@@ -249,6 +249,13 @@ struct HttpClient::Impl {
     } else {
       curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
     }
+    // libcurl silently sends a request again when a reused connection dies before any answer,
+    // even a POST the server may already have processed. Writes get a connection of their own,
+    // so only our retry logic repeats them (a create reads back first; a repeated delete that
+    // finds nothing succeeded).
+    if (request.method != "GET") {
+      curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+    }
     if (!request.body.empty()) {
       curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
                        static_cast<curl_off_t>(request.body.size()));

@@ -7,6 +7,7 @@
 #include <optional>
 #include <thread>
 
+#include "k8s/retry.hpp"
 #include "kubeflow/error.hpp"
 
 namespace kubeflow::k8s {
@@ -23,11 +24,7 @@ class Reconnect {
     delay_ = kFirstDelay;
   }
 
-  [[nodiscard]] static bool retryable(const Error& e) {
-    const int status = e.details().http_status;
-    return e.code() == ErrorCode::kTimeout || (e.code() == ErrorCode::kTransport && status == 0) ||
-           status == 429 || status == 500 || status == 502 || status == 503 || status == 504;
-  }
+  [[nodiscard]] static bool retryable(const Error& e) { return RetryBackoff::retryable(e); }
 
   /// Sleeps the next backoff step (in slices, so a cancel ends it); false once the outage has
   /// lasted too long or the watch was cancelled.

@@ -3,9 +3,12 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
 #include <cctype>
 
 #include <fmt/format.h>
+
+#include "k8s/retry.hpp"
 
 namespace kubeflow::k8s {
 
@@ -68,16 +71,32 @@ nlohmann::json parse_body(const std::string& body, const RequestContext& context
 RestClient::RestClient(std::shared_ptr<http::HttpClient> http, http::Timeouts timeouts)
     : http_(std::move(http)), timeouts_(timeouts) {}
 
-nlohmann::json RestClient::call(http::Request request, const RequestContext& context) {
-  request.timeouts = timeouts_;
-  const http::Response response = http_->perform(request);
-  throw_if_failed(response, context);
-  return parse_body(response.body, context);
+http::Response RestClient::attempt(http::Request request, std::chrono::milliseconds total) {
+  request.timeouts = {.connect = std::min(timeouts_.connect, total), .total = total};
+  return http_->perform(request);
+}
+
+nlohmann::json RestClient::call(http::Request request, const RequestContext& context, Retry retry) {
+  RetryBackoff backoff(std::chrono::steady_clock::now() + timeouts_.total);
+  for (bool retried = false;; retried = true) {
+    const http::Response response = attempt(request, backoff.remaining());
+    if (response.curl_code == 0 && response.status >= 200 && response.status < 300) {
+      return parse_body(response.body, context);
+    }
+    // A DELETE whose answer was lost did its work: the retry finding nothing is success.
+    if (retried && retry == Retry::kDelete && response.curl_code == 0 && response.status == 404) {
+      return nlohmann::json::object();
+    }
+    Error error = error_from_response(response, context);
+    if (retry == Retry::kNever || !RetryBackoff::retryable(error) || !backoff.wait_after(error)) {
+      throw error;
+    }
+  }
 }
 
 nlohmann::json RestClient::get(const Resource& r, const std::string& ns, const std::string& name) {
   return call({.method = "GET", .path_and_query = object_path(r, ns, name)},
-              {"get", r.kind, ns, name, http_->connection().server});
+              {"get", r.kind, ns, name, http_->connection().server}, Retry::kIdempotent);
 }
 
 nlohmann::json RestClient::list(const Resource& r, const std::string& ns,
@@ -92,7 +111,7 @@ nlohmann::json RestClient::list(const Resource& r, const std::string& ns,
     path += fmt::format("{}fieldSelector={}", sep, url_encode(options.field_selector));
   }
   return call({.method = "GET", .path_and_query = path},
-              {"list", r.kind, ns, "", http_->connection().server});
+              {"list", r.kind, ns, "", http_->connection().server}, Retry::kIdempotent);
 }
 
 nlohmann::json RestClient::create(const Resource& r, const std::string& ns,
@@ -101,10 +120,39 @@ nlohmann::json RestClient::create(const Resource& r, const std::string& ns,
   if (auto m = body.find("metadata"); m != body.end() && m->is_object()) {
     name = m->value("name", "");
   }
-  return call({.method = "POST",
-               .path_and_query = collection_path(r, ns) + "?fieldValidation=Strict",
-               .body = body.dump()},
-              {"create", r.kind, ns, name, http_->connection().server});
+  const RequestContext context{"create", r.kind, ns, name, http_->connection().server};
+  const http::Request request{.method = "POST",
+                              .path_and_query = collection_path(r, ns) + "?fieldValidation=Strict",
+                              .body = body.dump()};
+  RetryBackoff backoff(std::chrono::steady_clock::now() + timeouts_.total);
+  bool outcome_unknown = false;  // a create was sent and its answer lost
+  while (true) {
+    if (outcome_unknown && !name.empty()) {
+      // Did the lost create happen? Read the object back before creating again.
+      const http::Response read = attempt(
+          {.method = "GET", .path_and_query = object_path(r, ns, name)}, backoff.remaining());
+      if (read.curl_code == 0 && read.status == 200) {
+        nlohmann::json stored = parse_body(read.body, context);
+        if (contains_all_of(stored, body)) return stored;
+        outcome_unknown = false;  // someone else's object: the create below reports 409
+      } else if (read.curl_code != 0 || read.status != 404) {
+        Error error = error_from_response(read, {"get", r.kind, ns, name, context.server});
+        if (!RetryBackoff::retryable(error) || !backoff.wait_after(error)) throw error;
+        continue;
+      }
+    }
+    const http::Response response = attempt(request, backoff.remaining());
+    if (response.curl_code == 0 && response.status >= 200 && response.status < 300) {
+      return parse_body(response.body, context);
+    }
+    if (outcome_unknown && response.curl_code == 0 && response.status == 409) {
+      continue;  // created meanwhile (by our lost attempt?): read it back
+    }
+    Error error = error_from_response(response, context);
+    if (!RetryBackoff::retryable(error) || !backoff.wait_after(error)) throw error;
+    // A 429 is answered before anything is stored; after anything else the object may exist.
+    outcome_unknown = !(response.curl_code == 0 && response.status == 429);
+  }
 }
 
 nlohmann::json RestClient::patch(const Resource& r, const std::string& ns, const std::string& name,
@@ -121,7 +169,7 @@ nlohmann::json RestClient::patch(const Resource& r, const std::string& ns, const
                .path_and_query = path,
                .body = patch.dump(),
                .content_type = content_type},
-              {"patch", r.kind, ns, name, http_->connection().server});
+              {"patch", r.kind, ns, name, http_->connection().server}, Retry::kNever);
 }
 
 void RestClient::remove(const Resource& r, const std::string& ns, const std::string& name) {
@@ -130,15 +178,20 @@ void RestClient::remove(const Resource& r, const std::string& ns, const std::str
       {"kind", "DeleteOptions"}, {"apiVersion", "v1"}, {"propagationPolicy", "Background"}};
   (void)call(
       {.method = "DELETE", .path_and_query = object_path(r, ns, name), .body = options.dump()},
-      {"delete", r.kind, ns, name, http_->connection().server});
+      {"delete", r.kind, ns, name, http_->connection().server}, Retry::kDelete);
 }
 
 std::string RestClient::get_text(const std::string& path_and_query, const RequestContext& context) {
-  http::Request request{.method = "GET", .path_and_query = path_and_query};
-  request.timeouts = timeouts_;
-  http::Response response = http_->perform(request);
-  throw_if_failed(response, context);
-  return std::move(response.body);
+  RetryBackoff backoff(std::chrono::steady_clock::now() + timeouts_.total);
+  while (true) {
+    http::Response response =
+        attempt({.method = "GET", .path_and_query = path_and_query}, backoff.remaining());
+    if (response.curl_code == 0 && response.status >= 200 && response.status < 300) {
+      return std::move(response.body);
+    }
+    Error error = error_from_response(response, context);
+    if (!RetryBackoff::retryable(error) || !backoff.wait_after(error)) throw error;
+  }
 }
 
 void RestClient::stream(const std::string& path_and_query, const RequestContext& context,

@@ -46,8 +46,11 @@ enum class PatchType { kMerge, kJson, kStrategicMerge };
 [[nodiscard]] std::string object_path(const Resource& resource, const std::string& ns,
                                       const std::string& name);
 
-/// JSON verbs on Kubernetes resources. Every call blocks, has the client's timeouts, and throws
-/// kubeflow::Error (via k8s/status) for any non-2xx answer. Thread-safe.
+/// JSON verbs on Kubernetes resources. Every call blocks, has the client's timeouts as one
+/// overall deadline, and throws kubeflow::Error (via k8s/status) for any non-2xx answer.
+/// GET, LIST and DELETE are retried inside that deadline on failures RetryBackoff calls
+/// retryable (a DELETE whose retry finds the object gone succeeded); PATCH is never retried.
+/// Thread-safe.
 class RestClient {
  public:
   RestClient(std::shared_ptr<http::HttpClient> http, http::Timeouts timeouts);
@@ -57,7 +60,10 @@ class RestClient {
   [[nodiscard]] nlohmann::json list(const Resource& r, const std::string& ns,
                                     const ListOptions& options = {});
   /// Creates with fieldValidation=Strict, so a field the server does not know is an error
-  /// instead of being dropped silently.
+  /// instead of being dropped silently. Never creates twice: the body names the object, so when
+  /// the answer is lost (connection dropped, 5xx, timeout) the object is read back by name; if
+  /// it holds everything sent, it is ours and is returned, if it is absent the create is
+  /// repeated (429 means not processed, so it is repeated at once after the backoff).
   [[nodiscard]] nlohmann::json create(const Resource& r, const std::string& ns,
                                       const nlohmann::json& body);
   [[nodiscard]] nlohmann::json patch(const Resource& r, const std::string& ns,
@@ -80,7 +86,11 @@ class RestClient {
   [[nodiscard]] const http::Timeouts& timeouts() const noexcept { return timeouts_; }
 
  private:
-  [[nodiscard]] nlohmann::json call(http::Request request, const RequestContext& context);
+  enum class Retry { kNever, kIdempotent, kDelete };
+  [[nodiscard]] nlohmann::json call(http::Request request, const RequestContext& context,
+                                    Retry retry);
+  // One attempt's response, or the error it maps to.
+  [[nodiscard]] http::Response attempt(http::Request request, std::chrono::milliseconds total);
 
   std::shared_ptr<http::HttpClient> http_;
   http::Timeouts timeouts_;

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -236,18 +237,24 @@ TEST_CASE("exec: a plugin that cannot give a credential fails with a typed error
     const std::string pid_file = dir.path("child.pid");
     const Error e = plugin_error(
         exec_config(script(dir, "hangs", "sleep 300 &\necho $! > '" + pid_file + "'\nwait\n")),
-        std::chrono::milliseconds(500));
+        std::chrono::seconds(2));
     CHECK(e.code() == ErrorCode::kTimeout);
     CHECK_THAT(e.what(), Catch::Contains("did not finish"));
     std::ifstream pid_in(pid_file);
     pid_t child = 0;
     pid_in >> child;
     REQUIRE(child > 0);
-    // Killed with its process group (a zombie until init reaps it does not count as running).
-    std::ifstream stat("/proc/" + std::to_string(child) + "/stat");
-    std::string line;
-    std::getline(stat, line);
-    const bool gone = line.empty() || line.find(") Z ") != std::string::npos;
-    CHECK(gone);
+    // Killed with its process group; SIGKILL lands asynchronously, so wait for it to land (a
+    // zombie waiting for init to reap it counts as gone).
+    const auto running = [&] {
+      std::ifstream stat("/proc/" + std::to_string(child) + "/stat");
+      std::string line;
+      std::getline(stat, line);
+      return !line.empty() && line.find(") Z ") == std::string::npos;
+    };
+    for (int i = 0; i < 200 && running(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    CHECK_FALSE(running());
   }
 }

@@ -84,15 +84,15 @@ CASES = [
         message_parts=("cannot read client certificate", "No such file or directory"),
     ),
     Case(
-        name="exec credential plugin",
+        name="exec credential plugin without apiVersion",
         make=lambda tmp: (
             _write(tmp, "config", _kubeconfig(f"    token: {SECRET}\n    exec: {{command: x}}\n")),
             None,
         ),
-        error=errors.AuthError,
+        error=errors.ConfigError,
         file=lambda tmp: str(tmp / "config"),
-        field="users[alice].user.exec",
-        message_parts=("exec credential plugins are not supported yet",),
+        field="users[alice].user.exec.apiVersion",
+        message_parts=("users[alice].user.exec.apiVersion", "client.authentication.k8s.io/v1"),
     ),
 ]
 
