@@ -34,6 +34,7 @@ class Fault:
     path: str
     times: int = 1
     status: int | None = None  # answer this status without forwarding
+    body: bytes | None = None  # the answer's body (default: a failure Status)
     retry_after: str | None = None
     lose_response: bool = False  # forward, then close the connection without answering
     delay: float = 0.0  # wait this long before handling
@@ -57,8 +58,8 @@ class _Handler(BaseHTTPRequestHandler):
         if fault and fault.status is not None:
             outcome = f"answered {fault.status}"
             proxy._record(self.command, self.path, outcome)
-            payload = b'{"kind":"Status","apiVersion":"v1","status":"Failure","code":%d}' % (
-                fault.status
+            payload = fault.body or (
+                b'{"kind":"Status","apiVersion":"v1","status":"Failure","code":%d}' % fault.status
             )
             self.send_response(fault.status)
             if fault.retry_after is not None:
@@ -138,6 +139,11 @@ class FaultProxy:
         """Adds a fault for the next ``times`` requests matching ``method`` and ``path``."""
         with self._lock:
             self._faults.append(Fault(method, path, **fault))
+
+    def clear(self) -> None:
+        """Drops the faults not used up yet."""
+        with self._lock:
+            self._faults.clear()
 
     def kubeconfig(self, base: str, path: Path, namespace: str | None = None) -> str:
         """``base`` with its server pointing at the proxy."""

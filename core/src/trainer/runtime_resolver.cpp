@@ -68,8 +68,15 @@ RuntimeInfo RuntimeResolver::for_job(const std::string& kind, const std::string&
     const auto& data = snapshot.at("data");
     const auto text = data.at("runtime").get<std::string>();
     return parse_runtime(util::yaml_to_json(text, "runtime snapshot of " + job), kind);
-  } catch (const Error&) {
+  } catch (const Error& e) {
+    // No snapshot, not allowed to read it, or a malformed one: the placeholder says "unknown".
+    // A server that cannot be reached is the caller's error, not an unknown runtime.
+    if (e.code() != ErrorCode::kNotFound && e.code() != ErrorCode::kForbidden &&
+        e.code() != ErrorCode::kInvalidArgument) {
+      throw;
+    }
   } catch (const nlohmann::json::exception&) {
+    // The snapshot has an unexpected shape: same as none.
   }
   return placeholder_runtime(name, kind);
 }

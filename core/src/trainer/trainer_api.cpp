@@ -46,6 +46,29 @@ std::vector<std::string> split_lines(const std::string& text) {
 
 }  // namespace
 
+// Every public call runs in this guard: an exception from a library (nlohmann on an API object of
+// an unexpected shape, a number that does not parse) becomes a ServerError naming the call, so
+// callers only ever see kubeflow::Error.
+template <typename Body>
+auto guarded(const char* verb, const char* kind, const std::string& ns, const std::string& name,
+             Body&& body) -> decltype(body()) {
+  try {
+    return body();
+  } catch (const Error&) {
+    throw;
+  } catch (const std::bad_alloc&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw Error(ErrorCode::kServerError,
+                fmt::format("{} {}{}: the API server's answer has an unexpected shape ({})", verb,
+                            kind, name.empty() ? "" : " " + name, e.what()),
+                {.hint = "Check that the cluster runs a Kubeflow Trainer version this SDK supports",
+                 .kind = kind,
+                 .name = name,
+                 .ns = ns});
+  }
+}
+
 struct TrainerApi::Impl {
   std::shared_ptr<http::HttpClient> http;
   k8s::RestClient rest;
@@ -157,94 +180,111 @@ const std::string& TrainerApi::namespace_name() const noexcept { return impl_->n
 const std::string& TrainerApi::server() const noexcept { return impl_->shown_server; }
 
 std::vector<RuntimeInfo> TrainerApi::list_runtimes() {
-  std::vector<RuntimeInfo> result;
-  std::set<std::string> names;
-  auto add_all = [&](const nlohmann::json& list, const char* kind) {
-    for (const auto& item : list.at("items")) {
-      try {
-        RuntimeInfo info = parse_runtime(item, kind);
-        if (!names.insert(info.name).second) continue;
-        impl_->runtimes.remember(info);
-        result.push_back(std::move(info));
-      } catch (const Error& e) {
-        if (e.code() != ErrorCode::kInvalidArgument) throw;
+  return guarded("list", "runtimes", impl_->ns, std::string(), [&] {
+    std::vector<RuntimeInfo> result;
+    std::set<std::string> names;
+    auto add_all = [&](const nlohmann::json& list, const char* kind) {
+      for (const auto& item : list.at("items")) {
+        try {
+          RuntimeInfo info = parse_runtime(item, kind);
+          if (!names.insert(info.name).second) continue;
+          impl_->runtimes.remember(info);
+          result.push_back(std::move(info));
+        } catch (const Error& e) {
+          if (e.code() != ErrorCode::kInvalidArgument) throw;
+        }
       }
+    };
+    try {
+      add_all(impl_->rest.list(k8s::kTrainingRuntimes, impl_->ns), kNamespacedRuntimeKind);
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::kNotFound) throw;
     }
-  };
-  try {
-    add_all(impl_->rest.list(k8s::kTrainingRuntimes, impl_->ns), kNamespacedRuntimeKind);
-  } catch (const Error& e) {
-    if (e.code() != ErrorCode::kNotFound) throw;
-  }
-  add_all(impl_->rest.list(k8s::kClusterTrainingRuntimes, ""), kClusterRuntimeKind);
-  return result;
+    add_all(impl_->rest.list(k8s::kClusterTrainingRuntimes, ""), kClusterRuntimeKind);
+    return result;
+  });
 }
 
 RuntimeInfo TrainerApi::get_runtime(const std::string& name) {
-  try {
-    return impl_->runtimes.fetch(kNamespacedRuntimeKind, name);
-  } catch (const Error& e) {
-    if (e.code() != ErrorCode::kNotFound) throw;
-  }
-  try {
-    return impl_->runtimes.fetch(kClusterRuntimeKind, name);
-  } catch (const Error& e) {
-    if (e.code() != ErrorCode::kNotFound) throw;
-    auto details = e.details();
-    details.hint = "List the available runtimes with TrainerClient().list_runtimes()";
-    throw Error(ErrorCode::kNotFound,
-                fmt::format("runtime {:?} not found: neither a TrainingRuntime in namespace {} "
-                            "nor a ClusterTrainingRuntime has that name. {}",
-                            name, impl_->ns, details.hint),
-                details);
-  }
+  return guarded("get", "runtime", impl_->ns, name, [&] {
+    try {
+      return impl_->runtimes.fetch(kNamespacedRuntimeKind, name);
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::kNotFound) throw;
+    }
+    try {
+      return impl_->runtimes.fetch(kClusterRuntimeKind, name);
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::kNotFound) throw;
+      auto details = e.details();
+      details.hint = "List the available runtimes with TrainerClient().list_runtimes()";
+      throw Error(ErrorCode::kNotFound,
+                  fmt::format("runtime {:?} not found: neither a TrainingRuntime in namespace {} "
+                              "nor a ClusterTrainingRuntime has that name. {}",
+                              name, impl_->ns, details.hint),
+                  details);
+    }
+  });
 }
 
 std::string TrainerApi::train(const JobRequest& request) {
-  const nlohmann::json body = build_trainjob(request);
-  (void)impl_->rest.create(k8s::kTrainJobs, impl_->ns, body);
-  return request.name;
+  return guarded("create", "TrainJob", impl_->ns, request.name, [&] {
+    const nlohmann::json body = build_trainjob(request);
+    (void)impl_->rest.create(k8s::kTrainJobs, impl_->ns, body);
+    return request.name;
+  });
 }
 
 std::vector<TrainJobInfo> TrainerApi::list_jobs(const std::optional<std::string>& runtime,
                                                 const std::optional<std::string>& runtime_kind) {
-  auto jobs = impl_->rest.list(k8s::kTrainJobs, impl_->ns);
-  auto pods = impl_->rest.list(k8s::kPods, impl_->ns, {.label_selector = pod_selector("")});
-  std::map<std::string, std::vector<const nlohmann::json*>> pods_by_job;
-  for (const auto& pod : pods.at("items")) {
-    const auto& labels = pod["metadata"]["labels"];
-    if (!labels.is_object()) continue;
-    auto it = labels.find("jobset.sigs.k8s.io/jobset-name");
-    if (it != labels.end() && it->is_string()) pods_by_job[it->get<std::string>()].push_back(&pod);
-  }
-  std::vector<TrainJobInfo> result;
-  std::set<std::string> missing_runtimes;
-  for (const auto& job : jobs.at("items")) {
-    const auto& ref = job["spec"]["runtimeRef"];
-    const std::string runtime_name = ref.value("name", "");
-    const std::string kind = ref.value("kind", kClusterRuntimeKind);
-    // A runtime is its kind and name: a TrainingRuntime and a ClusterTrainingRuntime may share one.
-    if ((runtime && runtime_name != *runtime) || (runtime_kind && kind != *runtime_kind)) continue;
-    const std::string name = job["metadata"].value("name", "");
-    const RuntimeInfo rt = impl_->runtimes.for_job(kind, runtime_name, name, &missing_runtimes);
-    result.push_back(job_from_objects(job, pods_by_job[name], rt));
-  }
-  return result;
+  return guarded("list", "TrainJobs", impl_->ns, std::string(), [&] {
+    auto jobs = impl_->rest.list(k8s::kTrainJobs, impl_->ns);
+    auto pods = impl_->rest.list(k8s::kPods, impl_->ns, {.label_selector = pod_selector("")});
+    std::map<std::string, std::vector<const nlohmann::json*>> pods_by_job;
+    for (const auto& pod : pods.at("items")) {
+      const auto& labels = pod["metadata"]["labels"];
+      if (!labels.is_object()) continue;
+      auto it = labels.find("jobset.sigs.k8s.io/jobset-name");
+      if (it != labels.end() && it->is_string())
+        pods_by_job[it->get<std::string>()].push_back(&pod);
+    }
+    std::vector<TrainJobInfo> result;
+    std::set<std::string> missing_runtimes;
+    for (const auto& job : jobs.at("items")) {
+      const auto& ref = job["spec"]["runtimeRef"];
+      const std::string runtime_name = ref.value("name", "");
+      const std::string kind = ref.value("kind", kClusterRuntimeKind);
+      // A runtime is its kind and name: a TrainingRuntime and a ClusterTrainingRuntime may share
+      // one.
+      if ((runtime && runtime_name != *runtime) || (runtime_kind && kind != *runtime_kind))
+        continue;
+      const std::string name = job["metadata"].value("name", "");
+      const RuntimeInfo rt = impl_->runtimes.for_job(kind, runtime_name, name, &missing_runtimes);
+      result.push_back(job_from_objects(job, pods_by_job[name], rt));
+    }
+    return result;
+  });
 }
 
-TrainJobInfo TrainerApi::get_job(const std::string& name) { return impl_->get_job(name); }
+TrainJobInfo TrainerApi::get_job(const std::string& name) {
+  return guarded("get", "TrainJob", impl_->ns, name, [&] { return impl_->get_job(name); });
+}
 
 void TrainerApi::delete_job(const std::string& name) {
-  impl_->rest.remove(k8s::kTrainJobs, impl_->ns, name);
+  guarded("delete", "TrainJob", impl_->ns, name,
+          [&] { impl_->rest.remove(k8s::kTrainJobs, impl_->ns, name); });
 }
 
 std::vector<std::string> TrainerApi::get_job_logs(const std::string& name,
                                                   const std::string& step) {
-  const std::string pod = impl_->pod_for_step(name, step, /*started=*/true);
-  const std::string path =
-      fmt::format("{}/log?container={}", k8s::object_path(k8s::kPods, impl_->ns, pod),
-                  k8s::url_encode(container_for_step(step)));
-  return split_lines(impl_->rest.get_text(path, {"read logs of", "Pod", impl_->ns, pod, server()}));
+  return guarded("read logs of", "TrainJob", impl_->ns, name, [&] {
+    const std::string pod = impl_->pod_for_step(name, step, /*started=*/true);
+    const std::string path =
+        fmt::format("{}/log?container={}", k8s::object_path(k8s::kPods, impl_->ns, pod),
+                    k8s::url_encode(container_for_step(step)));
+    return split_lines(
+        impl_->rest.get_text(path, {"read logs of", "Pod", impl_->ns, pod, server()}));
+  });
 }
 
 std::shared_ptr<Stream<std::string>> TrainerApi::follow_job_logs(const std::string& name,
@@ -253,7 +293,8 @@ std::shared_ptr<Stream<std::string>> TrainerApi::follow_job_logs(const std::stri
   return std::make_shared<Stream<std::string>>(
       [impl, name, step](const Stream<std::string>::Emit& emit,
                          const Stream<std::string>::Cancelled& cancelled) {
-        impl->follow_logs(name, step, emit, cancelled);
+        guarded("follow logs of", "TrainJob", impl->ns, name,
+                [&] { impl->follow_logs(name, step, emit, cancelled); });
       });
 }
 
@@ -262,12 +303,15 @@ std::shared_ptr<Stream<TrainJobInfo>> TrainerApi::watch_job(const std::string& n
   return std::make_shared<Stream<TrainJobInfo>>(
       [impl, name](const Stream<TrainJobInfo>::Emit& emit,
                    const Stream<TrainJobInfo>::Cancelled& cancelled) {
-        trainer::watch_job(impl->rest, impl->ns, impl->runtimes, name, emit, cancelled);
+        guarded("watch", "TrainJob", impl->ns, name, [&] {
+          trainer::watch_job(impl->rest, impl->ns, impl->runtimes, name, emit, cancelled);
+        });
       });
 }
 
 std::vector<EventInfo> TrainerApi::get_job_events(const std::string& name) {
-  return trainer::get_job_events(impl_->rest, impl_->ns, name);
+  return guarded("list events of", "TrainJob", impl_->ns, name,
+                 [&] { return trainer::get_job_events(impl_->rest, impl_->ns, name); });
 }
 
 std::optional<std::string> TrainerApi::trainer_version(const std::string& system_namespace) {
@@ -284,6 +328,8 @@ std::optional<std::string> TrainerApi::trainer_version(const std::string& system
     }
   } catch (const Error&) {
     // Missing or forbidden: the client works without it, assuming the newest API.
+  } catch (const nlohmann::json::exception&) {
+    // A version that is not a string: as good as none.
   }
   std::lock_guard<std::mutex> lock(impl_->mutex);
   impl_->version_read = true;

@@ -130,3 +130,33 @@ def test_a_server_error_on_create_that_persists_is_reported(client, proxy, clust
     with pytest.raises(ServerError):
         client.train(trainer=_trainer(), options=[Name("never")])
     assert _trainjobs(cluster, namespace) == []
+
+
+def test_an_answer_of_unexpected_shape_is_a_server_error_naming_the_call(client, proxy):
+    odd = b'{"kind":"TrainJobList","items":[{"metadata":{"name":5},"spec":{"runtimeRef":"x"}}]}'
+    proxy.inject("GET", TRAINJOBS, status=200, body=odd)
+    with pytest.raises(ServerError) as raised:
+        client.list_jobs()
+    assert "list TrainJobs" in str(raised.value)
+    assert "unexpected shape" in str(raised.value)
+
+
+def test_an_unreachable_runtime_snapshot_is_an_error_not_an_unknown_runtime(
+    client, proxy, cluster, namespace
+):
+    # A job whose runtime is gone: its runtime is read from the snapshot ConfigMap instead.
+    cluster.kube.create(
+        f"/apis/trainer.kubeflow.org/v1alpha1/namespaces/{namespace}/trainjobs",
+        {
+            "apiVersion": "trainer.kubeflow.org/v1alpha1",
+            "kind": "TrainJob",
+            "metadata": {"name": "orphan"},
+            "spec": {"runtimeRef": {"name": "deleted-runtime", "kind": "ClusterTrainingRuntime"}},
+        },
+    )
+    proxy.inject("GET", "/configmaps/orphan-runtime-snapshot", status=503, times=100)
+    with pytest.raises(ServerError):
+        client.get_job("orphan")
+    # Without the fault the snapshot is simply missing: the job shows an unknown runtime.
+    proxy.clear()
+    assert client.get_job("orphan").runtime.name == "deleted-runtime"
