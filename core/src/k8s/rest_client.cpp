@@ -76,7 +76,8 @@ http::Response RestClient::attempt(http::Request request, std::chrono::milliseco
   return http_->perform(request);
 }
 
-nlohmann::json RestClient::call(http::Request request, const RequestContext& context, Retry retry) {
+nlohmann::json RestClient::call(const http::Request& request, const RequestContext& context,
+                                Retry retry) {
   RetryBackoff backoff(std::chrono::steady_clock::now() + timeouts_.total);
   for (bool retried = false;; retried = true) {
     const http::Response response = attempt(request, backoff.remaining());

@@ -87,7 +87,7 @@ class RestClient {
 
  private:
   enum class Retry { kNever, kIdempotent, kDelete };
-  [[nodiscard]] nlohmann::json call(http::Request request, const RequestContext& context,
+  [[nodiscard]] nlohmann::json call(const http::Request& request, const RequestContext& context,
                                     Retry retry);
   // One attempt's response, or the error it maps to.
   [[nodiscard]] http::Response attempt(http::Request request, std::chrono::milliseconds total);
