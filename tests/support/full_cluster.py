@@ -16,12 +16,10 @@ the shipped torch and xgboost runtimes use. Needs root on Linux. docs/test-clust
 
 from __future__ import annotations
 
-import argparse
-import contextlib
+import base64
 import hashlib
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -29,33 +27,17 @@ from pathlib import Path
 
 import yaml
 
-try:
-    from . import node
-    from .control_plane import (
-        REPO_ROOT,
-        TRAINER_MANIFESTS,
-        ClusterInfo,
-        ControlPlane,
-        ControlPlaneError,
-        log,
-        run_command,
-        shipped_runtimes,
-    )
-    from .kube import KubeAdmin, load_yaml_documents
-except ImportError:  # run as a plain script
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    import node  # type: ignore[no-redef]
-    from control_plane import (
-        REPO_ROOT,
-        TRAINER_MANIFESTS,
-        ClusterInfo,
-        ControlPlane,  # type: ignore[no-redef]
-        ControlPlaneError,
-        log,
-        run_command,
-        shipped_runtimes,
-    )
-    from kube import KubeAdmin, load_yaml_documents  # type: ignore[no-redef]
+if not __package__:  # run as a plain script: import the package the module belongs to
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    __package__ = "tests.support"
+
+from . import node
+from .cli import main
+from .control_plane import ClusterInfo, ControlPlane
+from .harness import REPO_ROOT, ControlPlaneError, build_output_dir, log
+from .kube import KubeAdmin, load_yaml_documents
+from .processes import alive, kill, ns_inode, pids_in_netns
+from .trainer_objects import TRAINER_MANIFESTS, shipped_runtimes
 
 CLUSTER_BUILD_SCRIPT = REPO_ROOT / "tools" / "cluster" / "build.sh"
 IMAGES_BUILD_SCRIPT = REPO_ROOT / "tools" / "cluster" / "images" / "build.sh"
@@ -89,22 +71,10 @@ def runtime_images(manifests: Path = TRAINER_MANIFESTS) -> list[str]:
     return sorted(set(images))
 
 
-def _script_output_dir(script: Path) -> Path:
-    proc = subprocess.run(["bash", str(script)], stdout=subprocess.PIPE, text=True, check=False)
-    lines = proc.stdout.strip().splitlines()
-    if proc.returncode != 0 or not lines:
-        raise ControlPlaneError(
-            f"{script.relative_to(REPO_ROOT)} failed (exit code {proc.returncode})"
-        )
-    return Path(lines[-1])
-
-
 def url_webhooks(
     path: Path, patches: list[Path], base_url: str, ca: bytes, prefix: str
 ) -> list[dict]:
     """The vendored webhook configurations with each service reference replaced by a URL."""
-    import base64
-
     docs = [d for d in load_yaml_documents(path) if d]
     for patch_file in patches:  # kustomize JSON6902 patches: "replace /webhooks/N" only
         kind = "Mutating" if "mutating" in patch_file.name else "Validating"
@@ -147,7 +117,7 @@ class FullCluster(ControlPlane):
     def _holder_pid(self) -> int | None:
         state = self.read_state() or {}
         holder = state.get("processes", {}).get("holder")
-        return holder["pid"] if holder and self._alive(holder) else None
+        return holder["pid"] if holder and alive(holder) else None
 
     def _wrap(self, argv: list[str]) -> list[str]:
         holder = None if self._host_side else self._holder_pid()
@@ -209,8 +179,8 @@ class FullCluster(ControlPlane):
                 f"(apt-get install {' '.join(node.NODE_PACKAGES)})"
             )
         t0 = time.monotonic()
-        self._cluster_bin = _script_output_dir(CLUSTER_BUILD_SCRIPT)
-        self._images = _script_output_dir(IMAGES_BUILD_SCRIPT)
+        self._cluster_bin = build_output_dir(CLUSTER_BUILD_SCRIPT)
+        self._images = build_output_dir(IMAGES_BUILD_SCRIPT)
         self._build_s = time.monotonic() - t0
         super()._start(tie_to_parent)
         state = self.read_state() or {}
@@ -304,7 +274,7 @@ class FullCluster(ControlPlane):
         self._wait_ready(
             "holder", holder, lambda: "ready" in Path(holder["log"]).read_text(), deadline
         )
-        state["netns_inode"] = node.ns_inode(holder["pid"])
+        state["netns_inode"] = ns_inode(holder["pid"])
         node.create_cgroup_root(self.cgroup_root)
         self._write_state(state)
 
@@ -507,25 +477,21 @@ class FullCluster(ControlPlane):
         stopped = False
         # Controllers and the kubelet first, so nothing restarts the containers killed next.
         for name in NODE_PROCESSES:
-            if name in procs and self._alive(procs[name]):
-                self._stop_one(procs[name], grace)
+            if name in procs and alive(procs[name]):
+                self.processes.stop(procs[name], grace)
                 stopped = True
         if state.get("cgroup_root"):
             node.remove_cgroup_root(state["cgroup_root"])
-        if "containerd" in procs and self._alive(procs["containerd"]):
-            self._stop_one(procs["containerd"], grace)
+        if "containerd" in procs and alive(procs["containerd"]):
+            self.processes.stop(procs["containerd"], grace)
         if state.get("netns_inode"):  # containerd's shims: nothing else stops them
             known = {p["pid"] for p in procs.values()}
-            for pid in node.pids_in_netns(state["netns_inode"]):
-                if pid not in known:
-                    with contextlib.suppress(ProcessLookupError):
-                        os.kill(pid, signal.SIGKILL)
+            kill(pid for pid in pids_in_netns(state["netns_inode"]) if pid not in known)
         rest = {k: v for k, v in procs.items() if k not in NODE_PROCESSES and k != "containerd"}
         stopped = super()._stop_processes({**state, "processes": rest}, grace, quiet) or stopped
         state["processes"] = {}
-        # _wait_gone returns once a process is a zombie: reap ours so none is left in `ps`.
-        for child in self._children.values():
-            child.poll()
+        # processes.stop returns once a process is a zombie: reap ours so none is left in `ps`.
+        self.processes.reap()
         return stopped
 
 
@@ -535,19 +501,5 @@ def _node_ready(kube: KubeAdmin) -> bool:
     return any(c["type"] == "Ready" and c["status"] == "True" for c in conditions)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m tests.support.full_cluster", description=__doc__.split("\n\n")[0]
-    )
-    parser.add_argument("command", choices=("up", "down", "status"))
-    parser.add_argument(
-        "--state-dir",
-        default=None,
-        help=f"default: {DEFAULT_FULL_STATE_DIR.relative_to(REPO_ROOT)}",
-    )
-    args = parser.parse_args(argv)
-    return run_command(FullCluster(args.state_dir), args.command)
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(FullCluster, DEFAULT_FULL_STATE_DIR, "tests.support.full_cluster", __doc__))
