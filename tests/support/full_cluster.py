@@ -8,7 +8,8 @@ On top of tests/support/control_plane.py (etcd + kube-apiserver, PKI, kubeconfig
 shipped runtimes) it starts, all inside a network + mount namespace of its own (tests/support/
 node.py): containerd and the kubelet (one node, bridge CNI), CoreDNS, kube-scheduler,
 kube-controller-manager, the JobSet controller and the Kubeflow Trainer controller manager, whose
-webhooks listen on the namespace's loopback and are registered by URL with our CA. A socat relay
+webhooks listen on the namespace's loopback and are registered by URL with our CA (tests/support/
+controllers.py: their command lines, configurations and webhooks). A socat relay
 pair makes the API server reachable at https://127.0.0.1:<port> on the host, so kubeconfigs work
 unchanged. Images come from tools/cluster/images/build.sh and are imported under the exact names
 the shipped torch and xgboost runtimes use. Needs root on Linux. docs/test-cluster.md has details.
@@ -16,46 +17,25 @@ the shipped torch and xgboost runtimes use. Needs root on Linux. docs/test-clust
 
 from __future__ import annotations
 
-import argparse
-import contextlib
 import hashlib
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import yaml
+if not __package__:  # run as a plain script: import the package the module belongs to
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    __package__ = "tests.support"
 
-try:
-    from . import node
-    from .control_plane import (
-        REPO_ROOT,
-        TRAINER_MANIFESTS,
-        ClusterInfo,
-        ControlPlane,
-        ControlPlaneError,
-        log,
-        run_command,
-        shipped_runtimes,
-    )
-    from .kube import KubeAdmin, load_yaml_documents
-except ImportError:  # run as a plain script
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    import node  # type: ignore[no-redef]
-    from control_plane import (
-        REPO_ROOT,
-        TRAINER_MANIFESTS,
-        ClusterInfo,
-        ControlPlane,  # type: ignore[no-redef]
-        ControlPlaneError,
-        log,
-        run_command,
-        shipped_runtimes,
-    )
-    from kube import KubeAdmin, load_yaml_documents  # type: ignore[no-redef]
+from . import controllers, node
+from .cli import main
+from .control_plane import ClusterInfo, ControlPlane
+from .harness import REPO_ROOT, ControlPlaneError, build_output_dir, log
+from .kube import KubeAdmin
+from .processes import alive, kill, ns_inode, pids_in_netns
+from .trainer_objects import TRAINER_MANIFESTS, shipped_runtimes
 
 CLUSTER_BUILD_SCRIPT = REPO_ROOT / "tools" / "cluster" / "build.sh"
 IMAGES_BUILD_SCRIPT = REPO_ROOT / "tools" / "cluster" / "images" / "build.sh"
@@ -63,18 +43,7 @@ DEFAULT_FULL_STATE_DIR = REPO_ROOT / "build" / "cluster-full"
 FULL_START_TIMEOUT = float(os.environ.get("KUBEFLOW_TEST_FULL_CLUSTER_TIMEOUT", "300"))
 # Runtimes whose trainer image the training image stands in for (it has torch and xgboost).
 IMAGE_RUNTIMES = ("torch-distributed", "xgboost-distributed")
-# Fixed ports are fine: they are inside the cluster's own network namespace.
-PORTS = {
-    "scheduler": 10259,
-    "controller-manager": 10257,
-    "coredns-ready": 8181,
-    "jobset-health": 8091,
-    "jobset-webhook": 9443,
-    "trainer-health": 8092,
-    "trainer-webhook": 9444,
-}
 NODE_PROCESSES = ("trainer", "jobset", "controller-manager", "scheduler", "coredns", "kubelet")
-WEBHOOK_MANIFESTS = TRAINER_MANIFESTS / "webhooks"
 
 
 def runtime_images(manifests: Path = TRAINER_MANIFESTS) -> list[str]:
@@ -87,43 +56,6 @@ def runtime_images(manifests: Path = TRAINER_MANIFESTS) -> list[str]:
             for c in job["template"]["spec"]["template"]["spec"]["containers"]:
                 images.append(c["image"])
     return sorted(set(images))
-
-
-def _script_output_dir(script: Path) -> Path:
-    proc = subprocess.run(["bash", str(script)], stdout=subprocess.PIPE, text=True, check=False)
-    lines = proc.stdout.strip().splitlines()
-    if proc.returncode != 0 or not lines:
-        raise ControlPlaneError(
-            f"{script.relative_to(REPO_ROOT)} failed (exit code {proc.returncode})"
-        )
-    return Path(lines[-1])
-
-
-def url_webhooks(
-    path: Path, patches: list[Path], base_url: str, ca: bytes, prefix: str
-) -> list[dict]:
-    """The vendored webhook configurations with each service reference replaced by a URL."""
-    import base64
-
-    docs = [d for d in load_yaml_documents(path) if d]
-    for patch_file in patches:  # kustomize JSON6902 patches: "replace /webhooks/N" only
-        kind = "Mutating" if "mutating" in patch_file.name else "Validating"
-        doc = next(d for d in docs if d["kind"] == f"{kind}WebhookConfiguration")
-        for op in yaml.safe_load(patch_file.read_text()):
-            if op["op"] != "replace" or not op["path"].startswith("/webhooks/"):
-                raise ControlPlaneError(
-                    f"unsupported patch {op['op']} {op['path']} in {patch_file}"
-                )
-            doc["webhooks"][int(op["path"].rsplit("/", 1)[1])] = op["value"]
-    for doc in docs:
-        doc["metadata"] = {"name": f"{prefix}-{doc['metadata']['name']}"}
-        for hook in doc["webhooks"]:
-            service_path = hook["clientConfig"]["service"]["path"]
-            hook["clientConfig"] = {
-                "url": base_url + service_path,
-                "caBundle": base64.b64encode(ca).decode(),
-            }
-    return docs
 
 
 class FullCluster(ControlPlane):
@@ -147,7 +79,7 @@ class FullCluster(ControlPlane):
     def _holder_pid(self) -> int | None:
         state = self.read_state() or {}
         holder = state.get("processes", {}).get("holder")
-        return holder["pid"] if holder and self._alive(holder) else None
+        return holder["pid"] if holder and alive(holder) else None
 
     def _wrap(self, argv: list[str]) -> list[str]:
         holder = None if self._host_side else self._holder_pid()
@@ -209,8 +141,8 @@ class FullCluster(ControlPlane):
                 f"(apt-get install {' '.join(node.NODE_PACKAGES)})"
             )
         t0 = time.monotonic()
-        self._cluster_bin = _script_output_dir(CLUSTER_BUILD_SCRIPT)
-        self._images = _script_output_dir(IMAGES_BUILD_SCRIPT)
+        self._cluster_bin = build_output_dir(CLUSTER_BUILD_SCRIPT)
+        self._images = build_output_dir(IMAGES_BUILD_SCRIPT)
         self._build_s = time.monotonic() - t0
         super()._start(tie_to_parent)
         state = self.read_state() or {}
@@ -304,7 +236,7 @@ class FullCluster(ControlPlane):
         self._wait_ready(
             "holder", holder, lambda: "ready" in Path(holder["log"]).read_text(), deadline
         )
-        state["netns_inode"] = node.ns_inode(holder["pid"])
+        state["netns_inode"] = ns_inode(holder["pid"])
         node.create_cgroup_root(self.cgroup_root)
         self._write_state(state)
 
@@ -356,65 +288,21 @@ class FullCluster(ControlPlane):
         timings["kubelet"] = time.monotonic() - t
 
         t = time.monotonic()
-        coredns = self._add(
-            state,
-            "coredns",
-            [str(bins / "coredns"), "-conf", str(node.corefile(nd, admin, PORTS["coredns-ready"]))],
-            tie,
+        self._add(state, "coredns", controllers.coredns(bins, nd, admin), tie)
+        self._add(
+            state, "controller-manager", controllers.controller_manager(bins, admin, pki), tie
         )
-        kcm = self._add(
-            state,
-            "controller-manager",
-            [
-                str(bins / "kube-controller-manager"),
-                f"--kubeconfig={admin}",
-                "--leader-elect=false",
-                "--bind-address=127.0.0.1",
-                f"--secure-port={PORTS['controller-manager']}",
-                f"--service-account-private-key-file={pki / 'sa.key'}",
-                f"--root-ca-file={pki / 'ca.crt'}",
-                "--use-service-account-credentials=false",
-                "--controllers=*,-nodeipam",
-            ],
-            tie,
-        )
-        scheduler = self._add(
-            state,
-            "scheduler",
-            [
-                str(bins / "kube-scheduler"),
-                f"--kubeconfig={admin}",
-                "--leader-elect=false",
-                "--bind-address=127.0.0.1",
-                f"--secure-port={PORTS['scheduler']}",
-            ],
-            tie,
-        )
-        jobset = self._start_jobset(state, tie)
-        trainer = self._start_trainer(state, tie)
-        checks = [
-            ("coredns", coredns, f"http://127.0.0.1:{PORTS['coredns-ready']}/ready"),
-            ("controller-manager", kcm, f"https://127.0.0.1:{PORTS['controller-manager']}/healthz"),
-            ("scheduler", scheduler, f"https://127.0.0.1:{PORTS['scheduler']}/healthz"),
-            ("jobset", jobset, f"http://127.0.0.1:{PORTS['jobset-health']}/readyz"),
-            ("trainer", trainer, f"http://127.0.0.1:{PORTS['trainer-health']}/readyz"),
-        ]
-        for name, proc, url in checks:
-            self._wait_ready(name, proc, lambda url=url: self._curl_in_netns(url, "-k"), deadline)
-        ca = (pki / "ca.crt").read_bytes()
-        for doc in url_webhooks(
-            WEBHOOK_MANIFESTS / "jobset.yaml",
-            sorted((WEBHOOK_MANIFESTS / "jobset-patches").glob("*.yaml")),
-            f"https://127.0.0.1:{PORTS['jobset-webhook']}",
-            ca,
-            "jobset",
-        ) + url_webhooks(
-            WEBHOOK_MANIFESTS / "trainer.yaml",
-            [],
-            f"https://127.0.0.1:{PORTS['trainer-webhook']}",
-            ca,
-            "trainer",
-        ):
+        self._add(state, "scheduler", controllers.scheduler(bins, admin), tie)
+        self._add(state, "jobset", controllers.jobset(bins, nd, pki, admin), tie)
+        self._add(state, "trainer", controllers.trainer(bins, nd, pki, admin), tie)
+        for name, url in controllers.READINESS:
+            self._wait_ready(
+                name,
+                state["processes"][name],
+                lambda url=url: self._curl_in_netns(url, "-k"),
+                deadline,
+            )
+        for doc in controllers.webhook_configurations((pki / "ca.crt").read_bytes()):
             kube.apply(doc)
         timings["controllers"] = time.monotonic() - t
 
@@ -423,69 +311,6 @@ class FullCluster(ControlPlane):
         state["processes"][name] = proc
         self._write_state(state)
         return proc
-
-    def _webhook_certs(self, cert_dir: Path) -> None:
-        # The API server's serving cert has SAN 127.0.0.1 and is signed by our CA: reuse it.
-        cert_dir.mkdir(parents=True, exist_ok=True)
-        shutil.copy(self.state_dir / "pki" / "apiserver.crt", cert_dir / "tls.crt")
-        shutil.copy(self.state_dir / "pki" / "apiserver.key", cert_dir / "tls.key")
-
-    def _start_jobset(self, state: dict, tie: bool) -> dict:
-        cert_dir = self.node_dir / "jobset-certs"
-        self._webhook_certs(cert_dir)
-        config = {
-            "apiVersion": "config.jobset.x-k8s.io/v1alpha1",
-            "kind": "Configuration",
-            "leaderElection": {"leaderElect": False},
-            "internalCertManagement": {"enable": False},
-            "webhook": {
-                "port": PORTS["jobset-webhook"],
-                "host": "127.0.0.1",
-                "certDir": str(cert_dir),
-            },
-            "health": {"healthProbeBindAddress": f"127.0.0.1:{PORTS['jobset-health']}"},
-            "metrics": {"bindAddress": "0"},
-        }
-        path = self.node_dir / "jobset.yaml"
-        path.write_text(yaml.safe_dump(config))
-        return self._add(
-            state,
-            "jobset",
-            [
-                str(self._cluster_bin / "jobset"),
-                f"--config={path}",
-                f"--kubeconfig={state['kubeconfigs']['admin']}",
-            ],
-            tie,
-        )
-
-    def _start_trainer(self, state: dict, tie: bool) -> dict:
-        # No certDir field: controller-runtime reads $TMPDIR/k8s-webhook-server/serving-certs.
-        tmp = self.node_dir / "trainer-tmp"
-        self._webhook_certs(tmp / "k8s-webhook-server" / "serving-certs")
-        config = {
-            "apiVersion": "config.trainer.kubeflow.org/v1alpha1",
-            "kind": "Configuration",
-            "leaderElection": {"leaderElect": False},
-            "certManagement": {"enable": False},
-            "webhook": {"port": PORTS["trainer-webhook"], "host": "127.0.0.1"},
-            "health": {"healthProbeBindAddress": f"127.0.0.1:{PORTS['trainer-health']}"},
-            "metrics": {"bindAddress": "0"},
-        }
-        path = self.node_dir / "trainer.yaml"
-        path.write_text(yaml.safe_dump(config))
-        return self._add(
-            state,
-            "trainer",
-            [
-                "env",
-                f"TMPDIR={tmp}",
-                str(self._cluster_bin / "trainer-controller-manager"),
-                f"--config={path}",
-                f"--kubeconfig={state['kubeconfigs']['admin']}",
-            ],
-            tie,
-        )
 
     def _import_images(self, ctr: list[str], sandbox_image: str) -> None:
         """Imports the cached archives unless containerd already has them (its root persists)."""
@@ -507,25 +332,21 @@ class FullCluster(ControlPlane):
         stopped = False
         # Controllers and the kubelet first, so nothing restarts the containers killed next.
         for name in NODE_PROCESSES:
-            if name in procs and self._alive(procs[name]):
-                self._stop_one(procs[name], grace)
+            if name in procs and alive(procs[name]):
+                self.processes.stop(procs[name], grace)
                 stopped = True
         if state.get("cgroup_root"):
             node.remove_cgroup_root(state["cgroup_root"])
-        if "containerd" in procs and self._alive(procs["containerd"]):
-            self._stop_one(procs["containerd"], grace)
+        if "containerd" in procs and alive(procs["containerd"]):
+            self.processes.stop(procs["containerd"], grace)
         if state.get("netns_inode"):  # containerd's shims: nothing else stops them
             known = {p["pid"] for p in procs.values()}
-            for pid in node.pids_in_netns(state["netns_inode"]):
-                if pid not in known:
-                    with contextlib.suppress(ProcessLookupError):
-                        os.kill(pid, signal.SIGKILL)
+            kill(pid for pid in pids_in_netns(state["netns_inode"]) if pid not in known)
         rest = {k: v for k, v in procs.items() if k not in NODE_PROCESSES and k != "containerd"}
         stopped = super()._stop_processes({**state, "processes": rest}, grace, quiet) or stopped
         state["processes"] = {}
-        # _wait_gone returns once a process is a zombie: reap ours so none is left in `ps`.
-        for child in self._children.values():
-            child.poll()
+        # processes.stop returns once a process is a zombie: reap ours so none is left in `ps`.
+        self.processes.reap()
         return stopped
 
 
@@ -535,19 +356,5 @@ def _node_ready(kube: KubeAdmin) -> bool:
     return any(c["type"] == "Ready" and c["status"] == "True" for c in conditions)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m tests.support.full_cluster", description=__doc__.split("\n\n")[0]
-    )
-    parser.add_argument("command", choices=("up", "down", "status"))
-    parser.add_argument(
-        "--state-dir",
-        default=None,
-        help=f"default: {DEFAULT_FULL_STATE_DIR.relative_to(REPO_ROOT)}",
-    )
-    args = parser.parse_args(argv)
-    return run_command(FullCluster(args.state_dir), args.command)
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(FullCluster, DEFAULT_FULL_STATE_DIR, "tests.support.full_cluster", __doc__))

@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import shutil
-import signal
 import subprocess
 import time
 from pathlib import Path
+
+from .processes import kill
 
 NODE_NAME = "kubeflow-test-node"
 NODE_CIDR = "10.243.0.0/24"
@@ -83,23 +83,6 @@ def run(argv: list[str], *, check: bool = True, timeout: float = 60) -> subproce
     if check and proc.returncode != 0:
         raise NodeError(f"{' '.join(argv)} failed ({proc.returncode}):\n{proc.stdout}")
     return proc
-
-
-def ns_inode(pid: int, kind: str = "net") -> int | None:
-    """The inode of a process's namespace, which identifies it while anything holds it."""
-    try:
-        return os.stat(f"/proc/{pid}/ns/{kind}").st_ino
-    except OSError:
-        return None
-
-
-def pids_in_netns(inode: int) -> list[int]:
-    """Every process whose network namespace is ``inode`` (the holder's, for leftovers)."""
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and ns_inode(int(entry.name)) == inode:
-            pids.append(int(entry.name))
-    return pids
 
 
 # ---- the holder: namespaces, shadowed sysctls, private /run ----------------------------------
@@ -181,9 +164,7 @@ def remove_cgroup_root(root: str, timeout: float = 20.0) -> None:
     """SIGKILLs every process in the tree and removes the cgroups, deepest first."""
     deadline = time.monotonic() + timeout
     while pids := cgroup_pids(root):
-        for pid in pids:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
+        kill(pids)
         if time.monotonic() > deadline:
             raise NodeError(f"processes {sorted(pids)} in cgroup /{root} did not stop")
         time.sleep(0.1)

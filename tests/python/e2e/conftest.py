@@ -25,8 +25,9 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from tests.support.control_plane import ClusterInfo, ControlPlaneError, log  # noqa: E402
+from tests.support.control_plane import ClusterInfo  # noqa: E402
 from tests.support.full_cluster import FullCluster  # noqa: E402
+from tests.support.harness import ControlPlaneError, log  # noqa: E402
 
 _HERE = Path(__file__).resolve().parent
 ENABLED = os.environ.get("KUBEFLOW_TEST_E2E") == "1"

@@ -8,7 +8,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from tests.support import node
+from tests.support import node, processes
 from tests.support.full_cluster import FullCluster
 
 SYSCTLS = ("vm/overcommit_memory", "kernel/panic", "kernel/panic_on_oops", "net/ipv4/ip_forward")
@@ -84,7 +84,7 @@ def test_down_leaves_the_machine_as_it_was(tmp_path):
         )
         assert pod["status"]["phase"] == "Succeeded"
         # While it runs, the cluster does have state: pods' cgroups, processes in its netns.
-        assert node.pids_in_netns(netns)
+        assert processes.pids_in_netns(netns)
         assert any(d.is_dir() for d in node.cgroup_dirs(cgroup_root))
         assert snapshot()["ip link"] == before["ip link"]  # its links live in its own netns
     finally:
@@ -94,10 +94,10 @@ def test_down_leaves_the_machine_as_it_was(tmp_path):
     for key in before:
         assert after[key] == before[key], key
     deadline = time.monotonic() + 10  # zombies of just-killed processes may linger briefly
-    while any(node.ns_inode(pid) is not None for pid in pids) and time.monotonic() < deadline:
+    while any(processes.ns_inode(pid) is not None for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert [pid for pid in pids if Path(f"/proc/{pid}").exists()] == []
-    assert node.pids_in_netns(netns) == []
+    assert processes.pids_in_netns(netns) == []
     assert not any(d.exists() for d in node.cgroup_dirs(cgroup_root))
     state_dir = str(cluster.state_dir)
     leftovers = [

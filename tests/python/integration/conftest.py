@@ -25,7 +25,8 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from tests.support.control_plane import ClusterInfo, ControlPlane, ControlPlaneError, log  # noqa: E402
+from tests.support.control_plane import ClusterInfo, ControlPlane  # noqa: E402
+from tests.support.harness import ControlPlaneError, log  # noqa: E402
 
 _HERE = Path(__file__).resolve().parent
 

@@ -6,15 +6,10 @@ import secrets
 
 import pytest
 
-from tests.support.control_plane import (
-    LIMITED_NAMESPACE,
-    TRAINER_VERSION,
-    _decode_address,
-    is_loopback,
-    listening_sockets,
-    shipped_runtimes,
-)
 from tests.support.kube import KubeAdmin, KubeError
+from tests.support.kubeconfigs import LIMITED_NAMESPACE
+from tests.support.sockets import decode_address, is_loopback, listening_sockets
+from tests.support.trainer_objects import TRAINER_VERSION, shipped_runtimes
 
 TRAINER_API = "/apis/trainer.kubeflow.org/v1alpha1"
 SHIPPED_RUNTIMES = {
@@ -155,10 +150,10 @@ def test_every_listening_socket_is_loopback(cluster):
 
 
 def test_proc_net_addresses_are_decoded():
-    assert _decode_address("0100007F") == "127.0.0.1"
-    assert _decode_address("00000000") == "0.0.0.0"
-    assert _decode_address("00000000000000000000000001000000") == "::1"
-    assert is_loopback(_decode_address("0000000000000000FFFF00000100007F"))
+    assert decode_address("0100007F") == "127.0.0.1"
+    assert decode_address("00000000") == "0.0.0.0"
+    assert decode_address("00000000000000000000000001000000") == "::1"
+    assert is_loopback(decode_address("0000000000000000FFFF00000100007F"))
 
 
 def test_loopback_check_recognises_non_loopback_addresses():
