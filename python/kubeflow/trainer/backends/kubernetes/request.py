@@ -66,7 +66,8 @@ def job_request(
     if isinstance(runtime, types.Runtime):
         request.runtime_name, request.runtime_kind = runtime.name, runtime.kind.value
     else:
-        request.runtime_name = runtime or constants.DEFAULT_TRAINING_RUNTIME
+        # "" is the core's to refuse, not a request for the default runtime.
+        request.runtime_name = constants.DEFAULT_TRAINING_RUNTIME if runtime is None else runtime
     spec = _trainer_fields(trainer, parts)
     if spec is not None:
         request.trainer = spec
