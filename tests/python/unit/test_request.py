@@ -149,11 +149,46 @@ def test_calling_the_options_still_writes_the_dict_their_values_describe() -> No
     assert written == job_spec
 
 
-@pytest.mark.parametrize("junk", [lambda spec, trainer, backend: None, print, 5])
-def test_only_option_objects_are_read(junk: Any) -> None:
+@pytest.mark.parametrize("junk", [5, "Name", None])
+def test_options_must_be_callable(junk: Any) -> None:
     with pytest.raises(ValidationError, match="not an option object") as info:
         collect([Name("a"), junk], None, None)
     assert info.value.field == "options"
+
+
+def test_a_hand_made_option_sees_and_edits_upstreams_dict() -> None:
+    seen: list[dict[str, Any]] = []
+
+    def hand_made(job_spec: dict[str, Any], trainer: Any, backend: Any) -> None:
+        seen.append(copy.deepcopy(job_spec))
+        job_spec["metadata"]["labels"]["extra"] = "1"
+        job_spec["spec"]["activeDeadlineSeconds"] = 5
+
+    parts = collect(
+        [Labels({"team": "ml"}), hand_made, Annotations({"by": "sdk"})], None, _Impostor()
+    )
+    assert seen == [{"metadata": {"labels": {"team": "ml"}}, "spec": {}}]
+    assert parts.labels == {"team": "ml", "extra": "1"}
+    assert parts.annotations == {"by": "sdk"}
+    assert parts.active_deadline_seconds == 5
+
+
+@pytest.mark.parametrize(
+    "key,value,field",
+    [
+        ("activeDeadlineSeconds", "60", "spec.activeDeadlineSeconds"),
+        ("activeDeadlineSeconds", True, "spec.activeDeadlineSeconds"),
+        ("runtimePatches", {"manager": "x"}, "spec.runtimePatches"),
+        ("trainer", {"command": "python"}, "spec.trainer.command"),
+    ],
+)
+def test_a_hand_made_option_writing_a_wrong_type_is_named(key: str, value: Any, field: str) -> None:
+    def hand_made(job_spec: dict[str, Any], trainer: Any, backend: Any) -> None:
+        job_spec["spec"][key] = value
+
+    with pytest.raises(ValidationError) as info:
+        collect([hand_made], None, None)
+    assert info.value.field == field
 
 
 # --- every local check before the first request -----------------------------------------------
@@ -190,7 +225,7 @@ RUNTIME = _hand_made(constants.TORCH_COMMAND)
         ),
         ({"options": [Labels({"team": 1})]}, 'metadata.labels["team"]'),  # type: ignore[dict-item]
         ({"options": [Name("Bad_Name")]}, "metadata.name"),
-        ({"options": [print]}, "options"),
+        ({"options": [5]}, "options"),
     ],
     ids=repr,
 )

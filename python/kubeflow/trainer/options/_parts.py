@@ -2,9 +2,9 @@
 
 Each option class contributes its value to a ``RequestParts`` (``_contribute``); the backends read
 the parts, never a TrainJob dict. The upstream protocol, ``option(job_spec, trainer, backend)``
-writing Kubernetes (camelCase) keys into a nested dict, is kept for callers of the options
-themselves: ``__call__`` contributes to fresh parts and writes them into the dict, so the checks
-and the merge rules live in one place for both ways.
+writing Kubernetes (camelCase) keys into a nested dict, is kept both ways: ``__call__`` contributes
+to fresh parts and writes them into the dict (so the checks and merge rules live in one place), and
+a hand-made callable in ``options`` is run on the parts written as that dict, read back here.
 """
 
 from __future__ import annotations
@@ -157,15 +157,60 @@ class Option:
         parts.write_into(job_spec)
 
 
+def _typed(value: Any, kinds: tuple[type, ...], field: str) -> Any:
+    # What pybind11 needs of a value a hand-made option wrote; the value is the core's rule.
+    if value is None or (isinstance(value, kinds) and not isinstance(value, bool)):
+        return value
+    raise ValidationError(
+        f"{field} must be a {kinds[0].__name__}, got {type(value).__name__} {value!r}",
+        field=field,
+        hint="fix the hand-made option that wrote it",
+    )
+
+
+def _from_job_spec(job_spec: dict[str, Any]) -> RequestParts:
+    """The parts a hand-made option left in upstream's dict: the keys upstream's backend reads."""
+    metadata = _typed(job_spec.get("metadata"), (dict,), "metadata") or {}
+    spec = _typed(job_spec.get("spec"), (dict,), "spec") or {}
+    trainer = _typed(spec.get("trainer"), (dict,), "spec.trainer") or {}
+    labels = _typed(metadata.get("labels"), (dict,), "metadata.labels") or {}
+    annotations = _typed(metadata.get("annotations"), (dict,), "metadata.annotations") or {}
+    for key in [*labels, *annotations]:
+        _typed(key, (str,), "metadata key")
+    command = _typed(trainer.get("command"), (list, tuple), "spec.trainer.command")
+    args = _typed(trainer.get("args"), (list, tuple), "spec.trainer.args")
+    for n, item in enumerate([*(command or []), *(args or [])]):
+        _typed(item, (str,), f"spec.trainer.command/args[{n}]")
+    deadline = _typed(spec.get("activeDeadlineSeconds"), (int,), "spec.activeDeadlineSeconds")
+    if deadline is not None and abs(deadline) > 2**63 - 1:
+        raise ValidationError(
+            f"spec.activeDeadlineSeconds is too large: {deadline}",
+            field="spec.activeDeadlineSeconds",
+        )
+    return RequestParts(
+        name=_typed(metadata.get("name"), (str,), "metadata.name"),
+        labels=dict(labels),
+        annotations=dict(annotations),
+        runtime_patches=list(
+            _typed(spec.get("runtimePatches"), (list,), "spec.runtimePatches") or []
+        ),
+        active_deadline_seconds=deadline,
+        trainer_command=None if command is None else list(command),
+        trainer_args=None if args is None else list(args),
+    )
+
+
 def collect(options: object, trainer: Any, backend: Any) -> RequestParts:
     """The parts ``options`` (the ``options`` argument of ``train``) add up to, in list order.
 
-    Only the option classes of ``kubeflow.trainer.options`` are accepted: the backends read the
-    values the options declare rather than a dict an arbitrary callable may have edited.
+    The option classes of ``kubeflow.trainer.options`` contribute their values directly. A
+    hand-made option (any other callable) speaks only upstream's dict protocol, so it alone is
+    called on the parts written as that dict, which is then read back with the keys upstream's
+    backend reads.
 
     Raises:
-        ValidationError: ``options`` is not a list of option objects, or an option refuses the
-            backend or the trainer.
+        ValidationError: ``options`` is not a list of callables, an option refuses the backend or
+            the trainer, or a hand-made option wrote a key of the wrong type.
     """
     parts = RequestParts()
     if options is None:
@@ -176,12 +221,18 @@ def collect(options: object, trainer: Any, backend: Any) -> RequestParts:
             field="options",
         )
     for option in options:
-        if not isinstance(option, Option):
+        if not callable(option):
             raise ValidationError(
                 f"Option {option!r} is not an option object",
                 field="options",
                 hint="use the classes of kubeflow.trainer.options, e.g. Labels({...})",
             )
     for option in options:
-        option._contribute(parts, trainer, backend)
+        if isinstance(option, Option):
+            option._contribute(parts, trainer, backend)
+            continue
+        job_spec: dict[str, Any] = {"metadata": {}, "spec": {}}
+        parts.write_into(job_spec)
+        option(job_spec, trainer, backend)
+        parts = _from_job_spec(job_spec)
     return parts

@@ -133,7 +133,7 @@ class LocalProcessBackend(RuntimeBackend):
         runtimes.check_runnable(resolved)
         framework = resolved.trainer.framework
 
-        # Only Name works here; the Kubernetes options refuse this backend.
+        # Only Name (or a hand-made option) works here; the Kubernetes options refuse this backend.
         name = collect(options, trainer, self).name
         if name is None:
             name = _validation.generate_job_name()
