@@ -64,6 +64,18 @@ BAD_CUSTOM_TRAINERS: list[tuple[str, dict[str, Any], str]] = [
 ]
 
 
+#: The Kubernetes backend's field where it differs: there the core's validate_job_request owns
+#: the value rule and names the TrainJob field it checks (the local backend has no core).
+K8S_FIELDS: dict[str, str] = {
+    "image-empty": "spec.trainer.image",
+    "num-nodes-0": "spec.trainer.numNodes",
+    "num-nodes-negative": "spec.trainer.numNodes",
+    "env-nul": "spec.trainer.env[0].value",
+    "resources-bool": 'resources_per_node["cpu"]',
+    "runtime-empty": "spec.runtimeRef.name",
+}
+
+
 def custom_trainer(**kwargs: Any) -> CustomTrainer:
     return CustomTrainer(func=train_fn, **kwargs)
 

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "kubeflow/error.hpp"
+#include "trainer/job_spec_errors.hpp"
 
 namespace kubeflow::trainer {
 
@@ -23,8 +24,8 @@ json trainer_body(const TrainerSpec& trainer) {
   if (trainer.command) out["command"] = *trainer.command;
   if (trainer.args) out["args"] = *trainer.args;
   if (trainer.env) out["env"] = env_list(*trainer.env);
-  // Upstream tests `if num_nodes:` and `if resources_per_node:`, so 0 and {} mean "unset".
-  if (trainer.num_nodes && *trainer.num_nodes > 0) out["numNodes"] = *trainer.num_nodes;
+  // Upstream tests `if resources_per_node:`, so {} means "unset"; numNodes is >= 1 when set.
+  if (trainer.num_nodes) out["numNodes"] = *trainer.num_nodes;
   if (trainer.resources_per_node.is_object() && !trainer.resources_per_node.empty()) {
     out["resourcesPerNode"] = resources_per_node(trainer.resources_per_node);
   }
@@ -41,12 +42,17 @@ json initializer_body(const InitializerSpec& initializer) {
 
 json build_trainjob(const JobRequest& request) {
   validate_job_request(request);
+  if (!request.runtime_kind) {
+    detail::fail_invalid("spec.runtimeRef.kind", "the runtime kind is not set",
+                         "the runtime must be resolved before the TrainJob is built",
+                         "Set runtime_kind to the kind get_runtime() reports");
+  }
 
   json metadata = {{"name", request.name}};
   if (request.labels.is_object()) metadata["labels"] = request.labels;
   if (request.annotations.is_object()) metadata["annotations"] = request.annotations;
 
-  json spec = {{"runtimeRef", {{"name", request.runtime_name}, {"kind", request.runtime_kind}}}};
+  json spec = {{"runtimeRef", {{"name", request.runtime_name}, {"kind", *request.runtime_kind}}}};
   if (request.trainer) {
     json trainer = trainer_body(*request.trainer);
     if (!trainer.empty()) spec["trainer"] = std::move(trainer);

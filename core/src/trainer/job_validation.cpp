@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -92,15 +93,17 @@ void check_name(const std::string& name) {
   }
 }
 
-void check_runtime_ref(const std::string& name, const std::string& kind) {
-  if (name.empty() || name.size() > kMaxRuntimeNameLength) {
+void check_runtime_ref(const std::string& name, const std::optional<std::string>& kind) {
+  if (name.size() > kMaxRuntimeNameLength || !is_dns_subdomain(name)) {
     fail_invalid("spec.runtimeRef.name", fmt::format("invalid runtime name {}", quote_text(name)),
-                 fmt::format("must have 1 to {} characters", kMaxRuntimeNameLength),
+                 fmt::format("must be a lowercase DNS subdomain of 1 to {} characters",
+                             kMaxRuntimeNameLength),
                  "Pass the name of a TrainingRuntime or ClusterTrainingRuntime, e.g. "
                  "\"torch-distributed\"");
   }
-  if (kind != "ClusterTrainingRuntime" && kind != "TrainingRuntime") {
-    fail_invalid("spec.runtimeRef.kind", fmt::format("invalid runtime kind {}", quote_text(kind)),
+  // Unset: the caller checks the request before resolving the runtime, which decides the kind.
+  if (kind && *kind != "ClusterTrainingRuntime" && *kind != "TrainingRuntime") {
+    fail_invalid("spec.runtimeRef.kind", fmt::format("invalid runtime kind {}", quote_text(*kind)),
                  "must be ClusterTrainingRuntime or TrainingRuntime",
                  "Use the kind reported by get_runtime()");
   }
@@ -122,7 +125,24 @@ void check_env(const std::vector<EnvVar>& env, const std::string& path) {
                    fmt::format("it is already set at {}[{}]", path, it->second),
                    "Give each variable once");
     }
+    // No process can receive a NUL in its environment; the container would never start.
+    if (env[i].value.find('\0') != std::string::npos) {
+      fail_invalid(fmt::format("{}[{}].value", path, i),
+                   fmt::format("invalid value of environment variable {}", quote_text(name)),
+                   "it contains a NUL character", "Remove the NUL character from the value");
+    }
   }
+}
+
+// An image reference never contains whitespace or control characters; an empty one would
+// silently run the runtime's default image.
+bool is_image_reference(std::string_view text) {
+  if (text.empty()) return false;
+  for (char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte <= ' ' || byte == 0x7f) return false;
+  }
+  return true;
 }
 
 void check_string_map(const json& map, const std::string& path) {
@@ -143,13 +163,17 @@ void check_string_map(const json& map, const std::string& path) {
 }
 
 void check_trainer(const TrainerSpec& trainer) {
-  if (trainer.image && trainer.image->empty()) {
-    fail_invalid("spec.trainer.image", "invalid trainer image \"\"", "the image name is empty",
-                 "Pass an image reference, or leave image unset to use the runtime's image");
+  if (trainer.image && !is_image_reference(*trainer.image)) {
+    fail_invalid("spec.trainer.image",
+                 fmt::format("invalid trainer image {}", quote_text(*trainer.image)),
+                 trainer.image->empty() ? "the image name is empty"
+                                        : "an image reference has no spaces or control characters",
+                 "Pass an image reference such as \"pytorch/pytorch:2.5.1\", or leave image unset "
+                 "to use the runtime's image");
   }
-  if (trainer.num_nodes && *trainer.num_nodes < 0) {
+  if (trainer.num_nodes && *trainer.num_nodes < 1) {
     fail_invalid("spec.trainer.numNodes", fmt::format("invalid num_nodes {}", *trainer.num_nodes),
-                 "the number of nodes must not be negative",
+                 "the number of nodes must be at least 1",
                  "Use 1 or more, or leave num_nodes unset to use the runtime's default");
   }
   if (trainer.env) check_env(*trainer.env, "spec.trainer.env");

@@ -71,7 +71,7 @@ class JobRequest:
     labels: typing.Any
     model: InitializerSpec | None
     name: str
-    runtime_kind: str
+    runtime_kind: str | None
     runtime_name: str
     runtime_patches: typing.Any
     trainer: TrainerSpec | None

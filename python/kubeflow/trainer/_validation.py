@@ -3,8 +3,11 @@ the wait arguments and of the Python-level types of a trainer's fields.
 
 Pure Python on purpose: the local backend uses it without importing the compiled core, and the
 Kubernetes backend runs it before values cross into pybind11 (which would otherwise raise its
-own ``TypeError`` or silently convert). Value rules the core already applies (image not empty,
-env names, resource quantities) stay in the core, whose errors are ``ValidationError`` too.
+own ``TypeError`` or silently convert). Each trainer field has two layers: ``*_type`` checks only
+what pybind11 needs (the Kubernetes backend's whole Python check: the core's
+``validate_job_request`` owns the values: image not blank, numNodes >= 1, env names and NUL-free
+values, resource quantities, runtime name), and the plain function adds the same value rules for
+the local backend, which has no core.
 """
 
 from __future__ import annotations
@@ -85,22 +88,52 @@ def optional_str(value: object, field: str) -> str | None:
     return value
 
 
+def str_type(value: object, field: str) -> str:
+    """``value`` if it is a string (its value is someone else's rule).
+
+    Raises:
+        ValidationError: another type.
+    """
+    if not isinstance(value, str):
+        raise ValidationError(
+            f"{field} must be a string, got {type(value).__name__} {value!r}", field=field
+        )
+    return value
+
+
+def image_type(value: object, field: str) -> str | None:
+    """None or a string: what pybind11 needs of an image (the core checks the reference).
+
+    Raises:
+        ValidationError: another type.
+    """
+    if value is None or isinstance(value, str):
+        return value
+    raise ValidationError(
+        f"{field} must be a container image reference, got {value!r}",
+        field=field,
+        hint="pass e.g. 'pytorch/pytorch:2.5.1', or leave it unset for the runtime's image",
+    )
+
+
 def image(value: object, field: str) -> str | None:
-    """None, or a non-empty image reference (an empty one would silently run the runtime's
-    default image).
+    """None, or an image reference that is not blank and has no NUL (an empty one would
+    silently run the runtime's default image). The local backend's rule; on Kubernetes the
+    core's ``validate_job_request`` applies the same one.
 
     Raises:
         ValidationError: anything else.
     """
-    if value is None:
+    checked = image_type(value, field)
+    if checked is None:
         return None
-    if not isinstance(value, str) or not value.strip() or "\0" in value:
+    if not checked.strip() or "\0" in checked:
         raise ValidationError(
             f"{field} must be a container image reference, got {value!r}",
             field=field,
             hint="pass e.g. 'pytorch/pytorch:2.5.1', or leave it unset for the runtime's image",
         )
-    return value
+    return checked
 
 
 def str_list(value: object, field: str) -> list[str] | None:
@@ -126,11 +159,12 @@ def str_list(value: object, field: str) -> list[str] | None:
     return list(value)
 
 
-def env_map(value: object, field: str) -> dict[str, str] | None:
-    """None, or a dict of strings to strings without NUL bytes (names are the core's rule).
+def env_type(value: object, field: str) -> dict[str, str] | None:
+    """None, or a dict of strings to strings: what pybind11 needs (the core checks names and
+    values).
 
     Raises:
-        ValidationError: another type, a non-string name or value, or a NUL byte.
+        ValidationError: another type, a non-string name or value.
     """
     if value is None:
         return None
@@ -141,8 +175,8 @@ def env_map(value: object, field: str) -> dict[str, str] | None:
             hint='e.g. {"LEARNING_RATE": "0.01"}',
         )
     for key, item in value.items():
-        require_str(key, f"{field} key")
-        if not isinstance(item, str) or "\0" in item:
+        str_type(key, f"{field} key")
+        if not isinstance(item, str):
             raise ValidationError(
                 f"{field}[{key!r}] must be a string, got {type(item).__name__} {item!r}",
                 field=f"{field}[{key!r}]",
@@ -151,15 +185,35 @@ def env_map(value: object, field: str) -> dict[str, str] | None:
     return dict(value)
 
 
-def num_nodes(value: object, field: str) -> int | None:
-    """None, or a node count from 1 to 2**31-1 (a bool is not a count).
+def env_map(value: object, field: str) -> dict[str, str] | None:
+    """``env_type``, and no empty name and no NUL byte (a process cannot receive one). The local
+    backend's rule; on Kubernetes the core checks names and values.
+
+    Raises:
+        ValidationError: another type, a non-string or empty name or value, or a NUL byte.
+    """
+    checked = env_type(value, field)
+    for key, item in (checked or {}).items():
+        require_str(key, f"{field} key")
+        if "\0" in item:
+            raise ValidationError(
+                f"{field}[{key!r}] must be a string without NUL, got {item!r}",
+                field=f"{field}[{key!r}]",
+                hint="remove the NUL character",
+            )
+    return checked
+
+
+def num_nodes_type(value: object, field: str) -> int | None:
+    """None, or an int32 that is not a bool: what pybind11 needs (it would turn True into 1 and
+    raise its own TypeError beyond int32). The core checks the count is at least 1.
 
     Raises:
         ValidationError: anything else.
     """
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= _INT32_MAX:
+    if isinstance(value, bool) or not isinstance(value, int) or abs(value) > _INT32_MAX:
         raise ValidationError(
             f"{field} must be a positive integer, got {value!r}",
             field=field,
@@ -168,12 +222,30 @@ def num_nodes(value: object, field: str) -> int | None:
     return value
 
 
-def resources(value: object, field: str) -> dict[str, Any] | None:
-    """None, or a dict of string names to int, float or str quantities (values are checked by
-    the core or, locally, ignored).
+def num_nodes(value: object, field: str) -> int | None:
+    """None, or a node count from 1 to 2**31-1 (a bool is not a count). The local backend's
+    rule; on Kubernetes the core's ``validate_job_request`` checks the count.
 
     Raises:
-        ValidationError: another type, a non-string name, a bool or an integer beyond int64.
+        ValidationError: anything else.
+    """
+    count = num_nodes_type(value, field)
+    if count is not None and count < 1:
+        raise ValidationError(
+            f"{field} must be a positive integer, got {value!r}",
+            field=field,
+            hint="use 1 or more, or leave it unset for the runtime's default",
+        )
+    return count
+
+
+def resources_type(value: object, field: str) -> dict[str, Any] | None:
+    """None, or a dict of string names to int, float, str or bool values, integers within
+    int64: what pybind11 needs (it would turn a key 1 into "1" and refuse a huge integer with
+    its own error). The core checks names and quantities.
+
+    Raises:
+        ValidationError: another type, a non-string name, or an integer beyond int64.
     """
     if value is None:
         return None
@@ -191,7 +263,7 @@ def resources(value: object, field: str) -> dict[str, Any] | None:
                 hint='use a name such as "cpu", "memory" or "gpu"',
             )
         item_field = f"{field}[{key!r}]"
-        if isinstance(item, bool) or not isinstance(item, (int, float, str)):
+        if not isinstance(item, (int, float, str)):
             raise ValidationError(
                 f"{item_field} must be a number or a quantity string, got {item!r}",
                 field=item_field,
@@ -204,6 +276,24 @@ def resources(value: object, field: str) -> dict[str, Any] | None:
                 hint='pass a quantity string with a suffix, e.g. "1Ei"',
             )
     return dict(value)
+
+
+def resources(value: object, field: str) -> dict[str, Any] | None:
+    """``resources_type`` without bools (a bool is no quantity). The local backend's rule (it
+    ignores the values otherwise); on Kubernetes the core checks every quantity.
+
+    Raises:
+        ValidationError: another type, a non-string name, a bool or an integer beyond int64.
+    """
+    checked = resources_type(value, field)
+    for key, item in (checked or {}).items():
+        if isinstance(item, bool):
+            raise ValidationError(
+                f"{field}[{key!r}] must be a number or a quantity string, got {item!r}",
+                field=f"{field}[{key!r}]",
+                hint='e.g. 2 or "500m" or "4Gi"',
+            )
+    return checked
 
 
 def _seconds(value: object, field: str) -> float:

@@ -64,7 +64,6 @@ TEST_CASE("trainjob: an empty trainer is omitted", "[spec]") {
   JobRequest request = request_for("torch-distributed", "ClusterTrainingRuntime");
   request.trainer = TrainerSpec{};
   SECTION("all unset") {}
-  SECTION("num_nodes 0 means unset") { request.trainer->num_nodes = 0; }
   SECTION("empty resources mean unset") { request.trainer->resources_per_node = json::object(); }
   CHECK_FALSE(build_trainjob(request)["spec"].contains("trainer"));
 }
@@ -246,8 +245,17 @@ TEST_CASE("validation: each error names its field", "[spec]") {
     request.trainer = trainer;
     field = "spec.trainer.env[2].name";
   }
+  SECTION("runtime name that is no object name") {
+    request.runtime_name = GENERATE(as<std::string>{}, "Torch", "a b", std::string("a\0b", 3));
+    field = "spec.runtimeRef.name";
+  }
   SECTION("negative numNodes") {
     trainer.num_nodes = -1;
+    request.trainer = trainer;
+    field = "spec.trainer.numNodes";
+  }
+  SECTION("numNodes 0 (upstream drops it; the runtime's default would run)") {
+    trainer.num_nodes = 0;
     request.trainer = trainer;
     field = "spec.trainer.numNodes";
   }
@@ -255,6 +263,16 @@ TEST_CASE("validation: each error names its field", "[spec]") {
     trainer.image = "";
     request.trainer = trainer;
     field = "spec.trainer.image";
+  }
+  SECTION("blank image or one with a control character") {
+    trainer.image = GENERATE(as<std::string>{}, "  ", "busy box", std::string("busybox\0", 8));
+    request.trainer = trainer;
+    field = "spec.trainer.image";
+  }
+  SECTION("NUL in an env value") {
+    trainer.env = {{"A", "1"}, {"B", std::string("x\0y", 3)}};
+    request.trainer = trainer;
+    field = "spec.trainer.env[1].value";
   }
   SECTION("bad quantity") {
     trainer.resources_per_node = {{"cpu", 2}, {"memory", "4GB"}};
@@ -314,4 +332,19 @@ TEST_CASE("validation: duplicate env message points at the first use", "[spec]")
   CHECK(failure_of(request).message ==
         "duplicate environment variable \"A\": it is already set at spec.trainer.env[0]. "
         "Give each variable once");
+}
+
+TEST_CASE("validation: a request whose runtime is not resolved yet", "[spec]") {
+  JobRequest request = request_for("torch-distributed");
+  request.runtime_kind.reset();
+  SECTION("passes the local checks") { CHECK(failure_of(request).field == "<no error>"); }
+  SECTION("still gets every other check") {
+    request.name = "Bad";
+    CHECK(failure_of(request).field == "metadata.name");
+  }
+  SECTION("cannot be built into a TrainJob") {
+    const Failure f = failure_of_call([&] { static_cast<void>(build_trainjob(request)); });
+    CHECK(f.code == ErrorCode::kInvalidArgument);
+    CHECK(f.field == "spec.runtimeRef.kind");
+  }
 }

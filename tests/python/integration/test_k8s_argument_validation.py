@@ -22,6 +22,7 @@ from tests.python.argument_cases import (
     BAD_STEPS,
     BAD_TRAIN_ARGUMENTS,
     BAD_WAITS,
+    K8S_FIELDS,
     NAME_METHODS,
     custom_trainer,
     train_fn,
@@ -64,7 +65,7 @@ def test_every_name_method_refuses_a_bad_name_before_any_request(
 
 @pytest.mark.parametrize(
     "kwargs,field",
-    [(k, f) for _, k, f in BAD_CUSTOM_TRAINERS],
+    [(k, K8S_FIELDS.get(i, f)) for i, k, f in BAD_CUSTOM_TRAINERS],
     ids=[i for i, _, _ in BAD_CUSTOM_TRAINERS],
 )
 def test_bad_custom_trainer_fields_are_refused_and_nothing_is_created(
@@ -80,9 +81,9 @@ def test_bad_custom_trainer_fields_are_refused_and_nothing_is_created(
 @pytest.mark.parametrize(
     "kwargs,field",
     [
-        ({"image": ""}, "trainer.image"),
+        ({"image": ""}, "spec.trainer.image"),
         ({"image": 5}, "trainer.image"),
-        ({"image": "busybox", "num_nodes": 0}, "trainer.num_nodes"),
+        ({"image": "busybox", "num_nodes": 0}, "spec.trainer.numNodes"),
         ({"image": "busybox", "env": {"A": 1}}, "trainer.env['A']"),
     ],
 )
@@ -105,7 +106,7 @@ def test_resource_names_the_server_would_refuse_are_refused_by_the_core(cluster,
 
 @pytest.mark.parametrize(
     "kwargs,field",
-    [(k, f) for _, k, f in BAD_TRAIN_ARGUMENTS],
+    [(k, K8S_FIELDS.get(i, f)) for i, k, f in BAD_TRAIN_ARGUMENTS],
     ids=[i for i, _, _ in BAD_TRAIN_ARGUMENTS],
 )
 def test_bad_train_arguments_are_refused_before_any_request(cluster, namespace, kwargs, field):

@@ -22,7 +22,7 @@ struct TrainerSpec {
   std::optional<std::string> image;
   std::optional<std::vector<std::string>> command;
   std::optional<std::vector<std::string>> args;
-  std::optional<int> num_nodes;            ///< 0 or unset: omitted (upstream treats 0 as unset)
+  std::optional<int> num_nodes;            ///< unset: omitted; when set, at least 1
   nlohmann::json resources_per_node;       ///< user dict; null or {}: omitted; else normalized
   std::optional<std::vector<EnvVar>> env;  ///< empty vector is kept as []
 };
@@ -38,7 +38,9 @@ struct InitializerSpec {
 struct JobRequest {
   std::string name;  ///< required; callers choose it (Python: kubeflow.trainer._validation)
   std::string runtime_name;
-  std::string runtime_kind;            ///< "ClusterTrainingRuntime" or "TrainingRuntime"
+  /// "ClusterTrainingRuntime" or "TrainingRuntime"; unset while the runtime is not resolved yet
+  /// (validate_job_request accepts that, build_trainjob does not).
+  std::optional<std::string> runtime_kind;
   std::optional<TrainerSpec> trainer;  ///< omitted from the body when it would be empty
   std::optional<InitializerSpec> dataset;
   std::optional<InitializerSpec> model;
@@ -60,18 +62,21 @@ struct JobRequest {
 
 /// Client-side checks before any API call; throws Error{kInvalidArgument} whose details name the
 /// field as a JSON path of the TrainJob (e.g. "metadata.name", "spec.trainer.env[1].name") and
-/// give a hint: name is an RFC 1035 label of at most 63 characters; runtime name is set and
-/// runtime kind is one of the two kinds; env names are C identifiers ([-._a-zA-Z][-._a-zA-Z0-9]*)
-/// and unique per list; numNodes >= 0 (0 means unset); image is not empty when set; resource
-/// quantities parse; initializer storage URIs look like `scheme://...` and secret names are DNS
-/// subdomains; labels/annotations map to strings; runtime patches are objects with a `manager`;
-/// activeDeadlineSeconds >= 1.
+/// give a hint: name is an RFC 1035 label of at most 63 characters; runtime name is a DNS
+/// subdomain and runtime kind, when set, is one of the two kinds (unset: the runtime is not
+/// resolved yet, so a caller can check a request before its first network call); env names are
+/// C identifiers ([-._a-zA-Z][-._a-zA-Z0-9]*) and unique per list, env values have no NUL;
+/// numNodes >= 1 when set; image, when set, is not empty and has no whitespace or control
+/// characters; resource quantities parse; initializer storage URIs look like `scheme://...` and
+/// secret names are DNS subdomains; labels/annotations map to strings; runtime patches are
+/// objects with a `manager`; activeDeadlineSeconds >= 1.
 void validate_job_request(const JobRequest& request);
 
 /// Builds the TrainJob JSON exactly as upstream serializes it: apiVersion, kind,
 /// metadata{name, labels?, annotations?}, spec{runtimeRef{name, kind}, trainer?, initializer?,
 /// runtimePatches?, activeDeadlineSeconds?}. Keys come out sorted, which is also the generated
-/// model's field order. Calls validate_job_request first, so it throws what that throws.
+/// model's field order. Calls validate_job_request first, so it throws what that throws, and
+/// also throws Error{kInvalidArgument} (field spec.runtimeRef.kind) when the kind is unset.
 [[nodiscard]] nlohmann::json build_trainjob(const JobRequest& request);
 
 }  // namespace kubeflow::trainer

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from kubeflow.trainer.errors import ValidationError
+from kubeflow.trainer.options._parts import Option, RequestParts
 
 
 @dataclass
-class Name:
+class Name(Option):
     """Set the TrainJob name instead of a generated one.
 
     Works with every backend. The name is not checked here; the backend (or the Kubernetes API
@@ -28,12 +29,5 @@ class Name:
                 field="name",
             )
 
-    def __call__(self, job_spec: dict[str, Any], trainer: Any, backend: Any) -> None:
-        """Write ``metadata.name`` into ``job_spec``.
-
-        Args:
-            job_spec: The TrainJob being built, as a nested dict; changed in place.
-            trainer: The trainer passed to ``train`` (unused).
-            backend: The backend running ``train`` (any backend).
-        """
-        job_spec.setdefault("metadata", {})["name"] = self.name
+    def _contribute(self, parts: RequestParts, trainer: Any, backend: Any) -> None:
+        parts.name = self.name

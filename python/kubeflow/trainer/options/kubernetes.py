@@ -1,8 +1,9 @@
 """Options that only the Kubernetes backend accepts.
 
-Each option is a dataclass that ``TrainerClient.train(options=[...])`` calls as
-``option(job_spec, trainer, backend)``. The call edits ``job_spec``, the TrainJob being built as a
-nested dict in Kubernetes (camelCase) form, in place.
+Each option is a dataclass whose value ``TrainerClient.train(options=[...])`` reads (see
+``kubeflow.trainer.options._parts``). Called as ``option(job_spec, trainer, backend)``, as upstream
+does, it edits ``job_spec``, the TrainJob being built as a nested dict in Kubernetes (camelCase)
+form, in place.
 
 This module holds the simple options; the runtime-patch tree (``RuntimePatch`` and its parts)
 lives in ``kubeflow.trainer.options.runtime_patch`` and is re-exported here, so both import paths
@@ -16,6 +17,7 @@ from typing import Any
 
 from kubeflow.trainer.errors import ValidationError
 from kubeflow.trainer.options._backend import _require_kubernetes
+from kubeflow.trainer.options._parts import Option, RequestParts
 from kubeflow.trainer.options.runtime_patch import (
     ContainerPatch,
     JobSetSpecPatch,
@@ -49,9 +51,15 @@ __all__ = [
 ]
 
 
+#: Values that cross into the core as JSON; whether they are strings is the core's rule
+#: (validate_job_request names the key: ``metadata.labels["team"]``).
+_JSON_SCALARS = (str, int, float, bool, type(None))
+
+
 def _require_str_dict(value: Any, option: str, field_name: str) -> None:
+    # String keys: the binding would silently turn a key such as 1 into "1".
     if not isinstance(value, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+        isinstance(k, str) and isinstance(v, _JSON_SCALARS) for k, v in value.items()
     ):
         raise ValidationError(
             f"{option} expects a dict of strings to strings, got {value!r}", field=field_name
@@ -66,7 +74,7 @@ def _require_str_list(value: Any, option: str, field_name: str) -> None:
 
 
 @dataclass
-class Labels:
+class Labels(Option):
     """Add labels to the TrainJob's metadata.
 
     Using ``Labels`` twice merges the dicts (a later value wins for the same key); upstream keeps
@@ -81,23 +89,13 @@ class Labels:
     def __post_init__(self) -> None:
         _require_str_dict(self.labels, "Labels", "labels")
 
-    def __call__(self, job_spec: dict[str, Any], trainer: Any, backend: Any) -> None:
-        """Merge the labels into ``metadata.labels``.
-
-        Args:
-            job_spec: The TrainJob being built; changed in place.
-            trainer: The trainer passed to ``train`` (unused).
-            backend: The backend running ``train``; must be the Kubernetes backend.
-
-        Raises:
-            ValueError: The backend is not the Kubernetes backend.
-        """
+    def _contribute(self, parts: RequestParts, trainer: Any, backend: Any) -> None:
         _require_kubernetes("Labels", backend)
-        job_spec.setdefault("metadata", {}).setdefault("labels", {}).update(self.labels)
+        parts.labels.update(self.labels)
 
 
 @dataclass
-class Annotations:
+class Annotations(Option):
     """Add annotations to the TrainJob's metadata.
 
     Using ``Annotations`` twice merges the dicts (a later value wins for the same key); upstream
@@ -112,23 +110,13 @@ class Annotations:
     def __post_init__(self) -> None:
         _require_str_dict(self.annotations, "Annotations", "annotations")
 
-    def __call__(self, job_spec: dict[str, Any], trainer: Any, backend: Any) -> None:
-        """Merge the annotations into ``metadata.annotations``.
-
-        Args:
-            job_spec: The TrainJob being built; changed in place.
-            trainer: The trainer passed to ``train`` (unused).
-            backend: The backend running ``train``; must be the Kubernetes backend.
-
-        Raises:
-            ValueError: The backend is not the Kubernetes backend.
-        """
+    def _contribute(self, parts: RequestParts, trainer: Any, backend: Any) -> None:
         _require_kubernetes("Annotations", backend)
-        job_spec.setdefault("metadata", {}).setdefault("annotations", {}).update(self.annotations)
+        parts.annotations.update(self.annotations)
 
 
 @dataclass
-class ActiveDeadlineSeconds:
+class ActiveDeadlineSeconds(Option):
     """Fail the TrainJob when it runs longer than ``seconds`` (``spec.activeDeadlineSeconds``).
 
     Args:
@@ -154,19 +142,9 @@ class ActiveDeadlineSeconds:
                 hint=f"got {self.seconds!r}",
             )
 
-    def __call__(self, job_spec: dict[str, Any], trainer: Any, backend: Any) -> None:
-        """Set ``spec.activeDeadlineSeconds``.
-
-        Args:
-            job_spec: The TrainJob being built; changed in place.
-            trainer: The trainer passed to ``train`` (unused).
-            backend: The backend running ``train``; must be the Kubernetes backend.
-
-        Raises:
-            ValueError: The backend is not the Kubernetes backend.
-        """
+    def _contribute(self, parts: RequestParts, trainer: Any, backend: Any) -> None:
         _require_kubernetes("ActiveDeadlineSeconds", backend)
-        job_spec.setdefault("spec", {})["activeDeadlineSeconds"] = self.seconds
+        parts.active_deadline_seconds = self.seconds
 
 
 def _require_container_trainer(option: str, what: str, trainer: Any) -> None:
@@ -178,17 +156,14 @@ def _require_container_trainer(option: str, what: str, trainer: Any) -> None:
         )
 
 
-def _override_trainer_list(
-    option: str, key: str, values: list[str], job_spec: dict[str, Any], trainer: Any, backend: Any
-) -> None:
-    """Set ``spec.trainer.<key>`` after the backend and trainer checks shared by both options."""
+def _require_trainer_override(option: str, key: str, trainer: Any, backend: Any) -> None:
+    """The backend and trainer checks shared by TrainerCommand and TrainerArgs."""
     _require_kubernetes(option, backend)
     _require_container_trainer(option, key, trainer)
-    job_spec.setdefault("spec", {}).setdefault("trainer", {})[key] = list(values)
 
 
 @dataclass
-class TrainerCommand:
+class TrainerCommand(Option):
     """Override the trainer container's command (``spec.trainer.command``).
 
     Only for ``CustomTrainerContainer`` or when no trainer is given.
@@ -202,25 +177,13 @@ class TrainerCommand:
     def __post_init__(self) -> None:
         _require_str_list(self.command, "TrainerCommand", "command")
 
-    def __call__(self, job_spec: dict[str, Any], trainer: Any, backend: Any) -> None:
-        """Set ``spec.trainer.command``.
-
-        Args:
-            job_spec: The TrainJob being built; changed in place.
-            trainer: The trainer passed to ``train``; None or a ``CustomTrainerContainer``.
-            backend: The backend running ``train``; must be the Kubernetes backend.
-
-        Raises:
-            ValueError: The backend is not the Kubernetes backend, or the trainer is a
-                ``CustomTrainer`` or ``BuiltinTrainer``.
-        """
-        _override_trainer_list(
-            "TrainerCommand", "command", self.command, job_spec, trainer, backend
-        )
+    def _contribute(self, parts: RequestParts, trainer: Any, backend: Any) -> None:
+        _require_trainer_override("TrainerCommand", "command", trainer, backend)
+        parts.trainer_command = list(self.command)
 
 
 @dataclass
-class TrainerArgs:
+class TrainerArgs(Option):
     """Override the trainer container's arguments (``spec.trainer.args``).
 
     Only for ``CustomTrainerContainer`` or when no trainer is given.
@@ -234,16 +197,6 @@ class TrainerArgs:
     def __post_init__(self) -> None:
         _require_str_list(self.args, "TrainerArgs", "args")
 
-    def __call__(self, job_spec: dict[str, Any], trainer: Any, backend: Any) -> None:
-        """Set ``spec.trainer.args``.
-
-        Args:
-            job_spec: The TrainJob being built; changed in place.
-            trainer: The trainer passed to ``train``; None or a ``CustomTrainerContainer``.
-            backend: The backend running ``train``; must be the Kubernetes backend.
-
-        Raises:
-            ValueError: The backend is not the Kubernetes backend, or the trainer is a
-                ``CustomTrainer`` or ``BuiltinTrainer``.
-        """
-        _override_trainer_list("TrainerArgs", "args", self.args, job_spec, trainer, backend)
+    def _contribute(self, parts: RequestParts, trainer: Any, backend: Any) -> None:
+        _require_trainer_override("TrainerArgs", "args", trainer, backend)
+        parts.trainer_args = list(self.args)

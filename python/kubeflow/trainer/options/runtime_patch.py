@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field, fields, is_dataclass
-from typing import Any, NoReturn
+from typing import Any
 
 from kubeflow.trainer.constants import constants
 from kubeflow.trainer.errors import ValidationError
 from kubeflow.trainer.options._backend import _require_kubernetes
+from kubeflow.trainer.options._parts import Option, RequestParts, add_runtime_patch
 
 
 def _camel(name: str) -> str:
@@ -260,63 +261,8 @@ class TrainingRuntimeSpecPatch(_Patch):
     template: JobSetTemplatePatch | None = None
 
 
-# Lists merged item by item, recursively, with the key that identifies an item.
-_RECURSIVE_LISTS = {"replicatedJobs": "name", "containers": "name", "initContainers": "name"}
-# Lists whose items are identified by a key but kept whole: the same key twice must be equal.
-_ATOMIC_KEYED_LISTS = {
-    "volumes": "name",
-    "env": "name",
-    "volumeMounts": "mountPath",
-    "imagePullSecrets": "name",
-    "schedulingGates": "name",
-}
-
-
-def _merge(base: Any, extra: Any, path: str, list_name: str = "") -> Any:
-    """Merge two serialized patches. Raises ValidationError where they set different values."""
-    if isinstance(base, dict) and isinstance(extra, dict):
-        out = dict(base)
-        for key, value in extra.items():
-            out[key] = (
-                _merge(base[key], value, f"{path}.{key}", key)
-                if key in base
-                else copy.deepcopy(value)
-            )
-        return out
-    if isinstance(base, list) and isinstance(extra, list):
-        key = _RECURSIVE_LISTS.get(list_name) or _ATOMIC_KEYED_LISTS.get(list_name)
-        if key and all(isinstance(i, dict) and key in i for i in base + extra):
-            out_list = list(base)
-            index = {item[key]: n for n, item in enumerate(out_list)}
-            for item in extra:
-                if item[key] not in index:
-                    index[item[key]] = len(out_list)
-                    out_list.append(copy.deepcopy(item))
-                    continue
-                n = index[item[key]]
-                where = f"{path}[{key}={item[key]}]"
-                if list_name in _RECURSIVE_LISTS:
-                    out_list[n] = _merge(out_list[n], item, where)
-                elif out_list[n] != item:
-                    _conflict(where, out_list[n], item)
-            return out_list
-        return list(base) + [copy.deepcopy(i) for i in extra if i not in base]
-    if base != extra:
-        _conflict(path, base, extra)
-    return base
-
-
-def _conflict(path: str, old: Any, new: Any) -> NoReturn:
-    raise ValidationError(
-        f"Two RuntimePatch options set different values at {path}: {old!r} and {new!r}",
-        field=path,
-        hint="the TrainJob can hold one patch per manager; make the RuntimePatch options agree "
-        "or combine them into one",
-    )
-
-
 @dataclass
-class RuntimePatch(_Patch):
+class RuntimePatch(_Patch, Option):
     """Patch the training runtime for this TrainJob only (an entry of ``spec.runtimePatches``).
 
     The entry's ``manager`` is always ``trainer.kubeflow.org/kubeflow-sdk``. The API server keys
@@ -366,23 +312,6 @@ class RuntimePatch(_Patch):
                 out["trainingRuntimeSpec"] = spec
         return out
 
-    def __call__(self, job_spec: dict[str, Any], trainer: Any, backend: Any) -> None:
-        """Add this patch to ``spec.runtimePatches``, merging it with an earlier RuntimePatch.
-
-        Args:
-            job_spec: The TrainJob being built; changed in place.
-            trainer: The trainer passed to ``train`` (unused).
-            backend: The backend running ``train``; must be the Kubernetes backend.
-
-        Raises:
-            ValueError: The backend is not the Kubernetes backend, or an earlier RuntimePatch set
-                a different value for the same field.
-        """
+    def _contribute(self, parts: RequestParts, trainer: Any, backend: Any) -> None:
         _require_kubernetes("RuntimePatch", backend)
-        patch = self.to_dict()
-        patches = job_spec.setdefault("spec", {}).setdefault("runtimePatches", [])
-        for n, existing in enumerate(patches):
-            if isinstance(existing, dict) and existing.get("manager") == self.manager:
-                patches[n] = _merge(existing, patch, f"runtimePatches[manager={self.manager}]")
-                return
-        patches.append(patch)
+        add_runtime_patch(parts.runtime_patches, self.to_dict())

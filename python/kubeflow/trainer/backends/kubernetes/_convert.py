@@ -5,19 +5,24 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
+from kubeflow.trainer import _core
 from kubeflow.trainer.constants import constants
 from kubeflow.trainer.types import types
 
 _COMMANDS = {
-    "torchtune": constants.TORCH_TUNE_COMMAND,
-    "torchrun": constants.TORCH_COMMAND,
-    "mpirun": constants.MPI_COMMAND,
-    "python": constants.DEFAULT_COMMAND,
+    _core.Launcher.torchtune: constants.TORCH_TUNE_COMMAND,
+    _core.Launcher.torchrun: constants.TORCH_COMMAND,
+    _core.Launcher.mpirun: constants.MPI_COMMAND,
+    _core.Launcher.python: constants.DEFAULT_COMMAND,
 }
+
+# Where a Runtime from the core keeps the core's launcher: an instance attribute outside the
+# dataclass fields, so the public fields, repr, == and asdict() stay upstream's (deepcopy keeps it).
+_LAUNCHER_ATTRIBUTE = "_kubeflow_launcher"
 
 
 def runtime_from_info(info: Any) -> types.Runtime:
-    """A ``Runtime`` from the core's ``RuntimeInfo``."""
+    """A ``Runtime`` from the core's ``RuntimeInfo``, carrying the core's launcher."""
     trainer = types.RuntimeTrainer(
         trainer_type=types.TrainerType(info.trainer_type),
         framework=info.framework,
@@ -26,18 +31,32 @@ def runtime_from_info(info: Any) -> types.Runtime:
         device=info.device,
         device_count=info.device_count,
     )
-    trainer.set_command(_COMMANDS[info.launcher.name])
-    return types.Runtime(name=info.name, trainer=trainer, kind=types.RuntimeKind(info.kind))
+    trainer.set_command(_COMMANDS[info.launcher])
+    runtime = types.Runtime(name=info.name, trainer=trainer, kind=types.RuntimeKind(info.kind))
+    vars(runtime)[_LAUNCHER_ATTRIBUTE] = info.launcher
+    return runtime
 
 
-def launcher_of(runtime: types.Runtime) -> str:
-    """Which launcher a runtime's command uses: ``torchrun``, ``mpirun`` or ``python``."""
+def launcher(runtime: types.Runtime) -> Any:
+    """The ``_core.Launcher`` of ``runtime``.
+
+    A runtime the core returned (get_runtime, list_runtimes, a TrainJob's runtime) carries the
+    launcher the core parsed from its ML policy. Only a ``Runtime`` built by hand has none; this
+    is the one place its launcher is derived from its command, with upstream's reading:
+    ``tune run`` is torchtune, a leading ``mpirun`` is mpirun, any ``torchrun`` is torchrun,
+    anything else is python.
+    """
+    known = vars(runtime).get(_LAUNCHER_ATTRIBUTE)
+    if known is not None:
+        return known
     command = tuple(runtime.trainer.command or ())
+    if command[:2] == constants.TORCH_TUNE_COMMAND:
+        return _core.Launcher.torchtune
     if command and command[0] == "mpirun":
-        return "mpirun"
+        return _core.Launcher.mpirun
     if any("torchrun" in part for part in command):
-        return "torchrun"
-    return "python"
+        return _core.Launcher.torchrun
+    return _core.Launcher.python
 
 
 def parse_time(text: str) -> datetime:

@@ -11,16 +11,17 @@ from typing import Any
 
 from kubeflow.common.constants import DEFAULT_TIMEOUT
 from kubeflow.common.types import KubernetesBackendConfig
-from kubeflow.trainer import _core, _function, _validation
+from kubeflow.trainer import _core, _validation
 from kubeflow.trainer.backends.base import RuntimeBackend
-from kubeflow.trainer.backends.kubernetes import _convert, trainer_spec
+from kubeflow.trainer.backends.kubernetes import _convert, request, trainer_spec
 from kubeflow.trainer.constants import constants
 from kubeflow.trainer.errors import JobFailedError, JobTimeoutError, ValidationError
+from kubeflow.trainer.options._parts import collect
 from kubeflow.trainer.types import types
 
 logger = logging.getLogger(__name__)
 
-TrainerTypes = types.CustomTrainer | types.CustomTrainerContainer | types.BuiltinTrainer
+TrainerTypes = request.TrainerTypes
 
 # Statuses a job can be waited for. Upstream knows the first four; Suspended is ours.
 WAITABLE_STATUSES = {
@@ -57,40 +58,11 @@ def _close_soon(stream: Any) -> None:
     threading.Thread(target=stream.close, name="kubeflow-stream-close", daemon=True).start()
 
 
-def _env_vars(env: dict[str, str] | None, field: str) -> list[Any]:
-    checked = _validation.env_map(env, field) or {}
-    return [_core.EnvVar(name, value) for name, value in checked.items()]
-
-
-def _initializer_spec(spec: dict[str, Any]) -> Any:
-    result = _core.InitializerSpec()
-    result.storage_uri = spec["storage_uri"]
-    result.env = [_core.EnvVar(e["name"], e["value"]) for e in spec["env"]]
-    return result
-
-
 def _runtime_argument(runtime: object) -> str | types.Runtime | None:
+    # The type is what pybind11 needs; the name is the core's rule (validate_job_request).
     if runtime is None or isinstance(runtime, types.Runtime):
         return runtime
-    return _validation.require_str(runtime, "runtime")
-
-
-def _options_argument(options: object) -> list[Any]:
-    if options is None:
-        return []
-    if not isinstance(options, (list, tuple)):
-        raise ValidationError(
-            f"options must be a list of option objects, got {type(options).__name__}",
-            field="options",
-        )
-    for option in options:
-        if not callable(option):
-            raise ValidationError(
-                f"Option {option!r} is not an option object",
-                field="options",
-                hint="use the classes of kubeflow.trainer.options, e.g. Labels({...})",
-            )
-    return list(options)
+    return _validation.str_type(runtime, "runtime")
 
 
 class KubernetesBackend(RuntimeBackend):
@@ -166,10 +138,9 @@ class KubernetesBackend(RuntimeBackend):
         """See TrainerClient.train.
 
         Everything that can be checked locally is checked before the first request: the trainer
-        type, then the options and the request built from them (name, labels, annotations,
-        runtime patches, deadline, initializers, runtime name, the trainer's fields and
-        function). Only then is the runtime resolved and the command (which depends on it)
-        built and sent.
+        type, the options, then the request built from them and the other arguments (see
+        ``request.job_request``). Only then is the runtime resolved and the command (which
+        depends on it) built and sent.
         """
         runtime = _runtime_argument(runtime)
         if trainer is not None and not isinstance(
@@ -180,148 +151,19 @@ class KubernetesBackend(RuntimeBackend):
                 "CustomTrainerContainer or BuiltinTrainer",
                 field="trainer",
             )
-        job_spec: dict[str, Any] = {}
-        for option in _options_argument(options):
-            option(job_spec, trainer, self)
-        metadata = job_spec.get("metadata", {})
-        spec = job_spec.get("spec", {})
-
-        request = _core.JobRequest()
-        # An empty Name("") is refused by the core's name rule rather than replaced.
-        name = _validation.optional_str(metadata.get("name"), "metadata.name")
-        request.name = _validation.generate_job_name() if name is None else name
-        if metadata.get("labels"):
-            request.labels = metadata["labels"]
-        if metadata.get("annotations"):
-            request.annotations = metadata["annotations"]
-        if spec.get("runtimePatches"):
-            request.runtime_patches = spec["runtimePatches"]
-        if spec.get("activeDeadlineSeconds") is not None:
-            request.active_deadline_seconds = spec["activeDeadlineSeconds"]
-        if initializer is not None and initializer.dataset is not None:
-            request.dataset = _initializer_spec(
-                trainer_spec.dataset_initializer_spec(initializer.dataset)
-            )
-        if initializer is not None and initializer.model is not None:
-            request.model = _initializer_spec(
-                trainer_spec.model_initializer_spec(initializer.model)
-            )
-        # The kind is not known until the runtime is resolved; any valid one does for this check.
-        if isinstance(runtime, types.Runtime):
-            request.runtime_name, request.runtime_kind = runtime.name, runtime.kind.value
-        else:
-            request.runtime_name = runtime or constants.DEFAULT_TRAINING_RUNTIME
-            request.runtime_kind = types.RuntimeKind.CLUSTER_TRAINING_RUNTIME.value
-        fields = self._trainer_fields(trainer)
-        if fields is not None:
-            request.trainer = fields
-        _core.validate_job_request(request)
-
-        if runtime is None:
-            runtime = self.get_runtime(constants.DEFAULT_TRAINING_RUNTIME)
-        elif isinstance(runtime, str):
-            runtime = self.get_runtime(runtime)
-        request.runtime_name = runtime.name
-        request.runtime_kind = runtime.kind.value
-
-        trainer_cr = self._trainer_spec(fields, runtime, trainer, initializer)
-        overrides = spec.get("trainer", {})
-        if "command" in overrides or "args" in overrides:
-            trainer_cr = trainer_cr or _core.TrainerSpec()
-            if "command" in overrides:
-                trainer_cr.command = list(overrides["command"])
-            if "args" in overrides:
-                trainer_cr.args = list(overrides["args"])
-        if trainer_cr is not None:
-            request.trainer = trainer_cr
-        self._check_server_supports(request)
-        created: str = self._api.train(request)
+        parts = collect(options, trainer, self)
+        job = request.job_request(runtime, initializer, trainer, parts, self.get_runtime)
+        self._check_server_supports(job)
+        created: str = self._api.train(job)
         return created
 
-    def _trainer_fields(self, trainer: TrainerTypes | None) -> Any:
-        """The trainer's runtime-independent fields as a core TrainerSpec, checked.
-
-        Called before the first request: Python-level types are checked here (so pybind11
-        never sees a wrong type), values by the core's validate_job_request.
-        """
-        if trainer is None:
-            return None
-        result = _core.TrainerSpec()
-        if isinstance(trainer, types.BuiltinTrainer):
-            if not isinstance(trainer.config, types.TorchTuneConfig):
-                raise ValidationError(
-                    f"The BuiltinTrainer config must be a TorchTuneConfig, got "
-                    f"{type(trainer.config).__name__}",
-                    field="trainer.config",
-                )
-            owner: Any = trainer.config
-            prefix = "trainer.config"
-        else:
-            owner, prefix = trainer, "trainer"
-            # "" is refused, not dropped: dropping it would run the runtime's default image.
-            image = _validation.image(trainer.image, "trainer.image")
-            if image is not None:
-                result.image = image
-            env = _env_vars(trainer.env, "trainer.env")
-            if env:
-                result.env = env
-        nodes = _validation.num_nodes(owner.num_nodes, f"{prefix}.num_nodes")
-        if nodes is not None:
-            result.num_nodes = nodes
-        resources = _validation.resources(owner.resources_per_node, f"{prefix}.resources_per_node")
-        if resources:
-            result.resources_per_node = resources
-        if isinstance(trainer, types.CustomTrainer):
-            _validation.str_list(trainer.packages_to_install, "trainer.packages_to_install")
-            _validation.str_list(trainer.pip_index_urls, "trainer.pip_index_urls")
-            _function.function_code(trainer.func, trainer.func_args)
-        return result
-
-    def _trainer_spec(
-        self,
-        fields: Any,
-        runtime: types.Runtime,
-        trainer: TrainerTypes | None,
-        initializer: types.Initializer | None,
-    ) -> Any:
-        """``fields`` completed with what depends on the resolved runtime (command, args)."""
-        if trainer is None:
-            return None
-        wanted = (
-            types.TrainerType.BUILTIN_TRAINER
-            if isinstance(trainer, types.BuiltinTrainer)
-            else types.TrainerType.CUSTOM_TRAINER
-        )
-        if runtime.trainer.trainer_type != wanted:
-            raise ValidationError(
-                f"{type(trainer).__name__} can't be used with {runtime.name} runtime: it "
-                f"takes a {runtime.trainer.trainer_type.value}",
-                field="trainer",
-                hint="pick a runtime for this trainer type",
-            )
-        if isinstance(trainer, types.CustomTrainer):
-            fields.command = trainer_spec.command_for_function(
-                _convert.launcher_of(runtime),
-                trainer.func,
-                trainer.func_args,
-                trainer.packages_to_install,
-                trainer.pip_index_urls,
-                template=runtime.trainer.command or None,
-            )
-        elif isinstance(trainer, types.BuiltinTrainer):
-            fields.command = list(runtime.trainer.command)
-            fields.args = trainer_spec.torchtune_args(trainer.config, initializer)
-        return fields
-
-    def _check_server_supports(self, request: Any) -> None:
+    def _check_server_supports(self, job: Any) -> None:
         """Refuse options a v2.0/v2.1 Trainer would silently drop (read once per client)."""
-        if request.runtime_patches is None and request.active_deadline_seconds is None:
+        if job.runtime_patches is None and job.active_deadline_seconds is None:
             return
         version = self._api.trainer_version(constants.KUBEFLOW_SYSTEM_NAMESPACE)
         if version and version.lstrip("v").split(".")[:2] in (["2", "0"], ["2", "1"]):
-            option = (
-                "RuntimePatch" if request.runtime_patches is not None else ("ActiveDeadlineSeconds")
-            )
+            option = "RuntimePatch" if job.runtime_patches is not None else "ActiveDeadlineSeconds"
             raise ValidationError(
                 f"{option} needs Kubeflow Trainer v2.2 or newer, but the cluster runs {version}",
                 field="options",
@@ -363,7 +205,7 @@ class KubernetesBackend(RuntimeBackend):
         job = self.get_job(name)
         known = {s.name for s in job.steps}
         # With mpirun a launcher runs besides the numNodes workers, as node-0.
-        extra = 1 if _convert.launcher_of(job.runtime) == "mpirun" else 0
+        extra = 1 if _convert.launcher(job.runtime) == _core.Launcher.mpirun else 0
         nodes = [f"{constants.NODE}-{i}" for i in range((job.num_nodes or 0) + extra)]
         initializers = [constants.DATASET_INITIALIZER, constants.MODEL_INITIALIZER]
         if step in known or step in nodes or step in initializers:

@@ -22,6 +22,7 @@ from kubeflow.trainer.backends.localprocess.errors import JobNotFoundError, Loca
 from kubeflow.trainer.backends.localprocess.types import LocalProcessBackendConfig
 from kubeflow.trainer.constants import constants
 from kubeflow.trainer.errors import JobFailedError, JobTimeoutError, ValidationError
+from kubeflow.trainer.options._parts import collect
 from kubeflow.trainer.types import types
 
 logger = logging.getLogger(__name__)
@@ -132,22 +133,8 @@ class LocalProcessBackend(RuntimeBackend):
         runtimes.check_runnable(resolved)
         framework = resolved.trainer.framework
 
-        job_spec: dict[str, Any] = {
-            "apiVersion": constants.API_VERSION,
-            "kind": constants.TRAINJOB_KIND,
-            "metadata": {},
-            "spec": {},
-        }
-        if options is not None and not isinstance(options, (list, tuple)):
-            raise ValidationError(
-                f"options must be a list of option objects, got {type(options).__name__}",
-                field="options",
-            )
-        for option in options or []:
-            if not callable(option):
-                raise ValidationError(f"Option {option!r} is not an option object", field="options")
-            option(job_spec, trainer, self)
-        name: str | None = job_spec.get("metadata", {}).get("name")
+        # Only Name (or a hand-made option) works here; the Kubernetes options refuse this backend.
+        name = collect(options, trainer, self).name
         if name is None:
             name = _validation.generate_job_name()
         _validation.validate_job_name(name, "metadata.name")
