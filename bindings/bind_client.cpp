@@ -81,6 +81,7 @@ void bind_client(py::module_& m) {
            py::arg("settings"), py::arg("namespace"), py::arg("request_timeout"))
       .def_property_readonly("namespace", &TrainerApi::namespace_name)
       .def_property_readonly("server", &TrainerApi::server)
+      .def_property_readonly("skips_tls_verification", &TrainerApi::skips_tls_verification)
       .def("list_runtimes", blocking(&TrainerApi::list_runtimes, "list_runtimes"))
       .def("get_runtime", blocking(&TrainerApi::get_runtime, "get_runtime"), py::arg("name"))
       .def("train", blocking(&TrainerApi::train, "train"), py::arg("request"))

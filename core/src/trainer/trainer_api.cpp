@@ -179,6 +179,10 @@ const std::string& TrainerApi::namespace_name() const noexcept { return impl_->n
 
 const std::string& TrainerApi::server() const noexcept { return impl_->shown_server; }
 
+bool TrainerApi::skips_tls_verification() const noexcept {
+  return impl_->http->connection().insecure_skip_tls_verify;
+}
+
 std::vector<RuntimeInfo> TrainerApi::list_runtimes() {
   return guarded("list", "runtimes", impl_->ns, std::string(), [&] {
     std::vector<RuntimeInfo> result;

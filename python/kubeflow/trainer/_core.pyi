@@ -299,6 +299,9 @@ class TrainerApi:
     @property
     def server(self) -> str:
         ...
+    @property
+    def skips_tls_verification(self) -> bool:
+        ...
 def _shutdown() -> bool:
     """
     Cancel and join every stream and transfer of the core; runs at interpreter exit.

@@ -134,6 +134,11 @@ class InternalError(KubeflowError, RuntimeError):
     """A bug in the SDK; please report it with the message."""
 
 
+class InsecureConnectionWarning(UserWarning):
+    """Warned when a client does not verify the API server's certificate
+    (``insecure-skip-tls-verify: true`` or ``verify_ssl=False``)."""
+
+
 # Maps the core's ErrorCode names (kubeflow::error_code_name) to classes; used by the bindings.
 ERROR_CLASSES: dict[str, type[KubeflowError]] = {
     "invalid_argument": ValidationError,
@@ -162,6 +167,7 @@ __all__ = [
     "ConfigError",
     "ConflictError",
     "ForbiddenError",
+    "InsecureConnectionWarning",
     "InternalError",
     "InvalidError",
     "JobFailedError",

@@ -16,6 +16,7 @@ import stat
 import sys
 import threading
 import time
+import warnings
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -24,7 +25,7 @@ import yaml
 
 from kubeflow.common.types import KubernetesBackendConfig
 from kubeflow.trainer import CustomTrainerContainer, TrainerClient
-from kubeflow.trainer.errors import AuthError, ForbiddenError
+from kubeflow.trainer.errors import AuthError, ForbiddenError, InsecureConnectionWarning
 from tests.support.tcp_proxy import TcpProxy
 
 API_VERSION = "client.authentication.k8s.io/v1"
@@ -248,3 +249,20 @@ def test_https_proxy_and_no_proxy_from_the_environment(cluster, namespace, monke
         config = KubernetesBackendConfig(config_file=cluster.admin_kubeconfig, namespace=namespace)
         assert TrainerClient(config).list_jobs() == []
         assert len(proxy.connect_targets) == seen
+
+
+def test_skipping_tls_verification_works_but_warns(cluster, namespace, tmp_path):
+    config = yaml.safe_load(Path(cluster.token_kubeconfig).read_text())
+    cluster_entry = config["clusters"][0]["cluster"]
+    cluster_entry.pop("certificate-authority-data", None)
+    cluster_entry.pop("certificate-authority", None)
+    cluster_entry["insecure-skip-tls-verify"] = True
+    insecure = tmp_path / "insecure.kubeconfig"
+    insecure.write_text(yaml.safe_dump(config))
+    with pytest.warns(InsecureConnectionWarning, match="TLS verification is off"):
+        client = TrainerClient(KubernetesBackendConfig(config_file=str(insecure)))
+    assert client.list_jobs() is not None
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InsecureConnectionWarning)
+        TrainerClient(KubernetesBackendConfig(config_file=cluster.token_kubeconfig))

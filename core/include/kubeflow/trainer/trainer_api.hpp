@@ -29,6 +29,9 @@ class TrainerApi {
 
   [[nodiscard]] const std::string& namespace_name() const noexcept;
   [[nodiscard]] const std::string& server() const noexcept;
+  /// Whether the server's certificate is not verified (insecure-skip-tls-verify, or
+  /// verify_ssl=False); the Python layer warns about it.
+  [[nodiscard]] bool skips_tls_verification() const noexcept;
 
   /// Namespaced TrainingRuntimes, then the ClusterTrainingRuntimes whose names they do not
   /// shadow. A 404 on the namespaced list (CRD missing) yields only cluster runtimes. Runtimes

@@ -6,6 +6,7 @@ import copy
 import logging
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -15,7 +16,12 @@ from kubeflow.trainer import _core, _validation
 from kubeflow.trainer.backends.base import RuntimeBackend
 from kubeflow.trainer.backends.kubernetes import _convert, request, trainer_spec
 from kubeflow.trainer.constants import constants
-from kubeflow.trainer.errors import JobFailedError, JobTimeoutError, ValidationError
+from kubeflow.trainer.errors import (
+    InsecureConnectionWarning,
+    JobFailedError,
+    JobTimeoutError,
+    ValidationError,
+)
 from kubeflow.trainer.options._parts import collect
 from kubeflow.trainer.types import types
 
@@ -86,6 +92,14 @@ class KubernetesBackend(RuntimeBackend):
             )
         self.namespace: str = self._api.namespace
         cfg.namespace = self.namespace
+        if self._api.skips_tls_verification:
+            warnings.warn(
+                f"TLS verification is off for {self._api.server} (insecure-skip-tls-verify or "
+                "verify_ssl=False): anyone on the network path can read and alter the requests, "
+                "credentials included. Give the cluster's CA instead (certificate-authority).",
+                InsecureConnectionWarning,
+                stacklevel=4,
+            )
 
     # Runtimes ------------------------------------------------------------------------------
 
