@@ -50,13 +50,6 @@ void bind_errors(py::module_& /*module: the classes live in kubeflow.trainer.err
           if (p) std::rethrow_exception(p);
         } catch (const Error& e) {
           raise_python_error(e);
-        } catch (const std::bad_alloc&) {
-          throw;  // pybind11's own translator raises MemoryError
-        } catch (const std::exception& e) {
-          // The core turns library exceptions into Errors; one that still gets here is a bug,
-          // reported as our InternalError rather than a bare RuntimeError.
-          raise_python_error(Error(ErrorCode::kInternal,
-                                   std::string("internal error in the SDK core: ") + e.what()));
         }
       });
 }

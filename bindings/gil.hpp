@@ -27,8 +27,9 @@ bool on_main_thread();
 /// instead until the process exits, as Python 3.14 itself does. Not a destructor on purpose.
 void restore_gil(PyThreadState* state);
 
-/// Library exceptions (nlohmann, std::stoi, ...) become our typed error naming the call, so
-/// no raw C++ exception reaches Python.
+/// The last net under every blocking call: a library exception (nlohmann, std::stoi, ...) that
+/// the core did not turn into a kubeflow::Error (TrainerApi names the resource itself) becomes
+/// our typed error naming the Python call, so no raw C++ exception reaches Python.
 [[noreturn]] void rethrow_as_core_error(std::exception_ptr error, const char* call);
 
 /// Runs `f` without the GIL. Exceptions cross as C++ exceptions after the GIL is back.

@@ -10,7 +10,9 @@ import pytest
 from kubeflow.trainer import CustomTrainerContainer, KubernetesBackendConfig, TrainerClient
 
 
-def test_ctrl_c_interrupts_wait_for_job_status(cluster, namespace) -> None:
+def test_ctrl_c_interrupts_wait_for_job_status(
+    cluster, namespace, sigint_raises_keyboard_interrupt
+) -> None:
     client = TrainerClient(
         KubernetesBackendConfig(config_file=cluster.admin_kubeconfig, namespace=namespace)
     )

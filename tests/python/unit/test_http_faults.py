@@ -93,7 +93,7 @@ def test_paths_and_label_selectors_are_encoded() -> None:
 # ---- robustness: Ctrl-C, dropped streams, errors that say what happened ---------------------
 
 
-def test_ctrl_c_interrupts_a_call_to_a_hung_server() -> None:
+def test_ctrl_c_interrupts_a_call_to_a_hung_server(sigint_raises_keyboard_interrupt) -> None:
     """The call must end because of the signal, not because the server finally answered: the
     server sees the client hang up while it is still holding the answer back."""
     import signal
@@ -192,4 +192,6 @@ def test_library_exceptions_become_typed_errors_naming_the_call() -> None:
     """A JSON type error deep in the core (nlohmann) reaches Python as our ServerError."""
     with FaultServer("odd-object") as server, pytest.raises(errors.ServerError) as info:
         _api(server.url).get_job("job")
-    assert "get_job" in str(info.value)
+    # The core names the call and the object: verb, kind, name.
+    assert "get TrainJob job" in str(info.value)
+    assert "unexpected shape" in str(info.value)
