@@ -7,7 +7,6 @@ from Debian packages, and CoreDNS resolves the names torchrun rendezvouses on.
 
 from __future__ import annotations
 
-import sys
 import time
 
 import pytest
@@ -44,11 +43,9 @@ def fails():
     raise ValueError("e2e: this training function fails on purpose")
 
 
-def _report(what: str, seconds: float) -> None:
-    sys.__stderr__.write(f"\n[e2e figure] {what}: {seconds:.1f} s\n")
-
-
-def test_torch_two_nodes_all_reduce_completes_with_logs_of_both_nodes(full_cluster, namespace):
+def test_torch_two_nodes_all_reduce_completes_with_logs_of_both_nodes(
+    full_cluster, namespace, e2e_figures
+):
     client = _client(full_cluster, namespace)
     t0 = time.monotonic()
     # One CPU per node: the node (2 CPUs) fits both, and the steps show the devices.
@@ -67,7 +64,9 @@ def test_torch_two_nodes_all_reduce_completes_with_logs_of_both_nodes(full_clust
     assert any("e2e: rank 0 all_reduce=" in line for line in followed)
 
     job = client.wait_for_job_status(name, {"Complete"}, timeout=WAIT_TIMEOUT, polling_interval=1)
-    _report("train() to Complete, 2-node torch all-reduce", time.monotonic() - t0)
+    e2e_figures.append(
+        f"train() to Complete, 2-node torch all-reduce: {time.monotonic() - t0:.1f} s"
+    )
     assert job.status == "Complete"
     assert job.num_nodes == 2
     assert sorted(s.name for s in job.steps) == ["node-0", "node-1"]
