@@ -76,23 +76,28 @@ http::Response RestClient::attempt(http::Request request, std::chrono::milliseco
   return http_->perform(request);
 }
 
-nlohmann::json RestClient::call(const http::Request& request, const RequestContext& context,
+std::string RestClient::body_of(const http::Request& request, const RequestContext& context,
                                 Retry retry) {
   RetryBackoff backoff(std::chrono::steady_clock::now() + timeouts_.total);
   for (bool retried = false;; retried = true) {
-    const http::Response response = attempt(request, backoff.remaining());
+    http::Response response = attempt(request, backoff.remaining());
     if (response.curl_code == 0 && response.status >= 200 && response.status < 300) {
-      return parse_body(response.body, context);
+      return std::move(response.body);
     }
     // A DELETE whose answer was lost did its work: the retry finding nothing is success.
     if (retried && retry == Retry::kDelete && response.curl_code == 0 && response.status == 404) {
-      return nlohmann::json::object();
+      return "{}";
     }
     Error error = error_from_response(response, context);
     if (retry == Retry::kNever || !RetryBackoff::retryable(error) || !backoff.wait_after(error)) {
       throw error;
     }
   }
+}
+
+nlohmann::json RestClient::call(const http::Request& request, const RequestContext& context,
+                                Retry retry) {
+  return parse_body(body_of(request, context, retry), context);
 }
 
 nlohmann::json RestClient::get(const Resource& r, const std::string& ns, const std::string& name) {
@@ -183,16 +188,7 @@ void RestClient::remove(const Resource& r, const std::string& ns, const std::str
 }
 
 std::string RestClient::get_text(const std::string& path_and_query, const RequestContext& context) {
-  RetryBackoff backoff(std::chrono::steady_clock::now() + timeouts_.total);
-  while (true) {
-    http::Response response =
-        attempt({.method = "GET", .path_and_query = path_and_query}, backoff.remaining());
-    if (response.curl_code == 0 && response.status >= 200 && response.status < 300) {
-      return std::move(response.body);
-    }
-    Error error = error_from_response(response, context);
-    if (!RetryBackoff::retryable(error) || !backoff.wait_after(error)) throw error;
-  }
+  return body_of({.method = "GET", .path_and_query = path_and_query}, context, Retry::kIdempotent);
 }
 
 void RestClient::stream(const std::string& path_and_query, const RequestContext& context,

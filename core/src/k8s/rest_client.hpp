@@ -87,9 +87,13 @@ class RestClient {
 
  private:
   enum class Retry { kNever, kIdempotent, kDelete };
+  // The body of the first successful answer, retrying as `retry` allows inside the client's
+  // deadline; throws the error of the last attempt.
+  [[nodiscard]] std::string body_of(const http::Request& request, const RequestContext& context,
+                                    Retry retry);
   [[nodiscard]] nlohmann::json call(const http::Request& request, const RequestContext& context,
                                     Retry retry);
-  // One attempt's response, or the error it maps to.
+  // One attempt with what is left of the deadline as its timeout.
   [[nodiscard]] http::Response attempt(http::Request request, std::chrono::milliseconds total);
 
   std::shared_ptr<http::HttpClient> http_;
