@@ -15,15 +15,21 @@ import time
 
 
 class TcpProxy:
-    """Forwards 127.0.0.1:<port> to ``target``; ``cut`` closes all live connections."""
+    """Forwards <listen_host>:<port> to ``target``; ``cut`` closes all live connections.
 
-    def __init__(self, target: tuple[str, int], http_connect: bool = False) -> None:
+    ``listen_host`` is another loopback address (127.0.0.2, ...) when a test needs an address
+    the API server's certificate does not name.
+    """
+
+    def __init__(
+        self, target: tuple[str, int], http_connect: bool = False, listen_host: str = "127.0.0.1"
+    ) -> None:
         self.target = target
         self.http_connect = http_connect
         self.connect_targets: list[str] = []
         self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._listener.bind(("127.0.0.1", 0))
+        self._listener.bind((listen_host, 0))
         self._listener.listen(64)
         self.port: int = self._listener.getsockname()[1]
         self._lock = threading.Lock()

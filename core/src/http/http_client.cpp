@@ -4,6 +4,7 @@
 #include <curl/curl.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cctype>
 #include <fstream>
@@ -52,6 +53,9 @@ struct Transfer {
   bool stopped_by_sink = false;
   CURL* handle = nullptr;
   std::exception_ptr error;  // thrown by a sink; rethrown after the transfer, never into curl
+  // libcurl's own words on a failure ("no alternative certificate subject name matches target
+  // host name ..."), which say far more than curl_easy_strerror's generic text.
+  std::array<char, CURL_ERROR_SIZE> error_detail{};
 };
 
 bool status_is_success(CURL* handle) {
@@ -225,6 +229,7 @@ struct HttpClient::Impl {
     const std::string url = base_url + request.path_and_query;
     curl_easy_setopt(h, CURLOPT_URL, url.c_str());
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, transfer.error_detail.data());
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https,http");
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
                      static_cast<long>(request.timeouts.connect.count()));
@@ -382,9 +387,14 @@ struct HttpClient::Impl {
       if (transfer.error) std::rethrow_exception(transfer.error);
       if (code != CURLE_OK && !(code == CURLE_WRITE_ERROR && transfer.stopped_by_sink)) {
         response.curl_code = static_cast<int>(code);
-        response.curl_error = cancelled ? (shutting_down() ? "the process is shutting down"
-                                                           : "cancelled by the caller")
-                                        : curl_easy_strerror(code);
+        if (cancelled) {
+          response.curl_error =
+              shutting_down() ? "the process is shutting down" : "cancelled by the caller";
+        } else if (transfer.error_detail[0] != '\0') {
+          response.curl_error = transfer.error_detail.data();
+        } else {
+          response.curl_error = curl_easy_strerror(code);
+        }
       }
     }
     if (sink != nullptr && !transfer.pending.empty() && response.curl_code == 0 &&

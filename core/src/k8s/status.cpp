@@ -95,6 +95,21 @@ Error transport_error(const http::Response& r, const RequestContext& c) {
                   .name = c.name,
                   .ns = c.ns});
   }
+  if (r.curl_code == CURLE_PEER_FAILED_VERIFICATION) {
+    // Not retried: the same certificate comes back, and it may be someone else's server.
+    return Error(ErrorCode::kConfig,
+                 fmt::format("{} failed: the certificate of {} cannot be verified ({}). The "
+                             "cluster's certificate-authority(-data) must be the CA that signed "
+                             "it, and the server address must be a name in it; when you reach "
+                             "the server by another address, set tls-server-name to a name the "
+                             "certificate holds",
+                             what, server, r.curl_error),
+                 {.field = "certificate-authority-data",
+                  .hint = "Fix the kubeconfig's certificate-authority(-data) or tls-server-name",
+                  .kind = c.kind,
+                  .name = c.name,
+                  .ns = c.ns});
+  }
   if (timed_out) {
     return Error(ErrorCode::kTimeout,
                  fmt::format("{} timed out talking to {}: {}", what, server, r.curl_error),

@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "k8s/retry.hpp"
 #include "k8s/status.hpp"
 
 using kubeflow::Error;
@@ -129,6 +130,19 @@ TEST_CASE("status: http:// to an HTTPS port and a bad client key are config erro
   key.curl_code = CURLE_SSL_CERTPROBLEM;
   key.curl_error = "Problem with the local SSL certificate";
   CHECK(caught(key).code() == ErrorCode::kConfig);
+}
+
+TEST_CASE("status: a server certificate that fails verification is a config error, not retried",
+          "[status]") {
+  const Error e = caught({.curl_code = CURLE_PEER_FAILED_VERIFICATION,
+                          .curl_error = "SSL: no alternative certificate subject name matches "
+                                        "target host name '127.0.0.2'"});
+  CHECK(e.code() == ErrorCode::kConfig);
+  CHECK(e.details().field == "certificate-authority-data");
+  const std::string message = e.what();
+  CHECK(message.find("'127.0.0.2'") != std::string::npos);
+  CHECK(message.find("tls-server-name") != std::string::npos);
+  CHECK_FALSE(kubeflow::k8s::RetryBackoff::retryable(e));
 }
 
 TEST_CASE("status: a password in the server URL never reaches a message", "[status]") {

@@ -25,7 +25,12 @@ import yaml
 
 from kubeflow.common.types import KubernetesBackendConfig
 from kubeflow.trainer import CustomTrainerContainer, TrainerClient
-from kubeflow.trainer.errors import AuthError, ForbiddenError, InsecureConnectionWarning
+from kubeflow.trainer.errors import (
+    AuthError,
+    ConfigError,
+    ForbiddenError,
+    InsecureConnectionWarning,
+)
 from tests.support.tcp_proxy import TcpProxy
 
 API_VERSION = "client.authentication.k8s.io/v1"
@@ -249,6 +254,38 @@ def test_https_proxy_and_no_proxy_from_the_environment(cluster, namespace, monke
         config = KubernetesBackendConfig(config_file=cluster.admin_kubeconfig, namespace=namespace)
         assert TrainerClient(config).list_jobs() == []
         assert len(proxy.connect_targets) == seen
+
+
+def test_tls_server_name_is_the_name_the_certificate_is_checked_against(
+    cluster, namespace, tmp_path
+):
+    # 127.0.0.2 reaches the API server through a proxy, but its certificate names only
+    # 127.0.0.1 and localhost: the connection is refused unless tls-server-name says which
+    # name to expect.
+    with TcpProxy(_apiserver_address(cluster), listen_host="127.0.0.2") as proxy:
+        config = yaml.safe_load(Path(cluster.admin_kubeconfig).read_text())
+        cluster_entry = config["clusters"][0]["cluster"]
+        cluster_entry["server"] = f"https://127.0.0.2:{proxy.port}"
+        outcomes = {}
+        for server_name in (None, "wrong.example.test", "localhost"):
+            if server_name is not None:
+                cluster_entry["tls-server-name"] = server_name
+            path = tmp_path / f"{server_name}.kubeconfig"
+            path.write_text(yaml.safe_dump(config))
+            client = TrainerClient(
+                KubernetesBackendConfig(config_file=str(path), namespace=namespace)
+            )
+            try:
+                outcomes[server_name] = client.list_jobs()
+            except ConfigError as error:  # not retried: the same certificate would come back
+                assert "tls-server-name" in str(error)
+                outcomes[server_name] = str(error).split("(", 1)[1].split(")", 1)[0]
+    assert outcomes == {
+        None: "SSL: no alternative certificate subject name matches target host name '127.0.0.2'",
+        "wrong.example.test": "SSL: no alternative certificate subject name matches target host "
+        "name 'wrong.example.test'",
+        "localhost": [],
+    }
 
 
 def test_skipping_tls_verification_works_but_warns(cluster, namespace, tmp_path):

@@ -197,12 +197,22 @@ DATACLASSES = [
     ),
     (
         types.HuggingFaceDatasetInitializer,
-        [("storage_uri", REQUIRED), ("ignore_patterns", None), ("access_token", None)],
+        [
+            ("storage_uri", REQUIRED),
+            ("ignore_patterns", None),
+            ("access_token", None),
+            ("secret_ref", None),  # ours, last and defaulted: upstream calls still work
+        ],
         lambda: types.HuggingFaceDatasetInitializer(storage_uri="hf://dataset"),
     ),
     (
         types.HuggingFaceModelInitializer,
-        [("storage_uri", REQUIRED), ("ignore_patterns", IGNORE), ("access_token", None)],
+        [
+            ("storage_uri", REQUIRED),
+            ("ignore_patterns", IGNORE),
+            ("access_token", None),
+            ("secret_ref", None),
+        ],
         lambda: types.HuggingFaceModelInitializer(storage_uri="hf://user/model"),
     ),
     (
@@ -215,6 +225,7 @@ DATACLASSES = [
             ("secret_access_key", None),
             ("region", None),
             ("role_arn", None),
+            ("secret_ref", None),
         ],
         lambda: types.S3DatasetInitializer(storage_uri="s3://bucket/data"),
     ),
@@ -228,6 +239,7 @@ DATACLASSES = [
             ("secret_access_key", None),
             ("region", None),
             ("role_arn", None),
+            ("secret_ref", None),
         ],
         lambda: types.S3ModelInitializer(storage_uri="s3://bucket/model"),
     ),

@@ -292,6 +292,7 @@ def test_dataset_initializer_spec(initializer: Any, expected_env: list[dict[str,
     assert dataset_initializer_spec(initializer) == {
         "storage_uri": initializer.storage_uri,
         "env": expected_env,
+        "secret_ref": None,
     }
 
 
@@ -341,6 +342,7 @@ def test_model_initializer_spec(initializer: Any, expected_env: list[dict[str, s
     assert model_initializer_spec(initializer) == {
         "storage_uri": initializer.storage_uri,
         "env": expected_env,
+        "secret_ref": None,
     }
 
 

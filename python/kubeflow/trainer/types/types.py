@@ -223,20 +223,40 @@ class BaseInitializer(abc.ABC):
 
 @dataclass
 class HuggingFaceDatasetInitializer(BaseInitializer):
-    """Download a dataset from HuggingFace (``hf://``)."""
+    """Download a dataset from HuggingFace (``hf://``).
+
+    Attributes:
+        ignore_patterns: File patterns the initializer skips.
+        access_token: A HuggingFace token, sent as a plain env value in the TrainJob; anyone who
+            can read the TrainJob can read it. Prefer ``secret_ref``.
+        secret_ref: The name of a Secret in the job's namespace whose keys become the
+            initializer's environment (e.g. ``ACCESS_TOKEN``); the token never enters the
+            TrainJob. Ours: upstream has no such field.
+    """
 
     ignore_patterns: list[str] | None = None
-    access_token: str | None = None
+    access_token: str | None = field(default=None, repr=False)
+    secret_ref: str | None = None
 
 
 @dataclass
 class HuggingFaceModelInitializer(BaseInitializer):
-    """Download a model from HuggingFace (``hf://``)."""
+    """Download a model from HuggingFace (``hf://``).
+
+    Attributes:
+        ignore_patterns: File patterns the initializer skips (weights in formats other than
+            safetensors by default).
+        access_token: A HuggingFace token, sent as a plain env value in the TrainJob. Prefer
+            ``secret_ref``.
+        secret_ref: The name of a Secret in the job's namespace whose keys become the
+            initializer's environment (e.g. ``ACCESS_TOKEN``). Ours: upstream has no such field.
+    """
 
     ignore_patterns: list[str] | None = field(
         default_factory=lambda: list(constants.INITIALIZER_DEFAULT_IGNORE_PATTERNS)
     )
-    access_token: str | None = None
+    access_token: str | None = field(default=None, repr=False)
+    secret_ref: str | None = None
 
 
 def _require_s3(storage_uri: str) -> None:
@@ -249,14 +269,21 @@ def _require_s3(storage_uri: str) -> None:
 
 @dataclass
 class S3DatasetInitializer(BaseInitializer):
-    """Download a dataset from S3 (``s3://``)."""
+    """Download a dataset from S3 (``s3://``).
+
+    ``access_key_id`` and ``secret_access_key`` go into the TrainJob as plain env values;
+    prefer ``secret_ref``, the name of a Secret in the job's namespace whose keys
+    (``ACCESS_KEY_ID``, ``SECRET_ACCESS_KEY``, ...) become the initializer's environment. The
+    secret key is never shown in a repr.
+    """
 
     ignore_patterns: list[str] | None = None
     endpoint: str | None = None
     access_key_id: str | None = None
-    secret_access_key: str | None = None
+    secret_access_key: str | None = field(default=None, repr=False)
     region: str | None = None
     role_arn: str | None = None
+    secret_ref: str | None = None
 
     def __post_init__(self) -> None:
         _require_s3(self.storage_uri)
@@ -264,16 +291,23 @@ class S3DatasetInitializer(BaseInitializer):
 
 @dataclass
 class S3ModelInitializer(BaseInitializer):
-    """Download a model from S3 (``s3://``)."""
+    """Download a model from S3 (``s3://``).
+
+    ``access_key_id`` and ``secret_access_key`` go into the TrainJob as plain env values;
+    prefer ``secret_ref``, the name of a Secret in the job's namespace whose keys
+    (``ACCESS_KEY_ID``, ``SECRET_ACCESS_KEY``, ...) become the initializer's environment. The
+    secret key is never shown in a repr.
+    """
 
     ignore_patterns: list[str] | None = field(
         default_factory=lambda: list(constants.INITIALIZER_DEFAULT_IGNORE_PATTERNS)
     )
     endpoint: str | None = None
     access_key_id: str | None = None
-    secret_access_key: str | None = None
+    secret_access_key: str | None = field(default=None, repr=False)
     region: str | None = None
     role_arn: str | None = None
+    secret_ref: str | None = None
 
     def __post_init__(self) -> None:
         _require_s3(self.storage_uri)

@@ -85,6 +85,7 @@ def _initializer(spec: dict[str, Any]) -> Any:
     result = _core.InitializerSpec()
     result.storage_uri = spec["storage_uri"]
     result.env = [_core.EnvVar(e["name"], e["value"]) for e in spec["env"]]
+    result.secret_ref = spec["secret_ref"]
     return result
 
 

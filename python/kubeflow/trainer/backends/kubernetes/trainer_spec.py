@@ -12,7 +12,7 @@ import urllib.parse
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from kubeflow.trainer import _function
+from kubeflow.trainer import _function, _validation
 from kubeflow.trainer.constants import constants
 from kubeflow.trainer.errors import ValidationError
 from kubeflow.trainer.types import types
@@ -294,6 +294,13 @@ def _env(pairs: list[tuple[str, Any]]) -> list[dict[str, str]]:
     return out
 
 
+def _secret_ref(x: types.BaseInitializer, role: str) -> str | None:
+    # The name's own rule (a DNS subdomain) is the core's; only its type is checked here.
+    return _validation.optional_str(
+        getattr(x, "secret_ref", None), f"initializer.{role}.secret_ref"
+    )
+
+
 def _s3_env(x: types.S3DatasetInitializer | types.S3ModelInitializer) -> list[dict[str, str]]:
     return _env(
         [
@@ -314,14 +321,15 @@ def dataset_initializer_spec(
 ) -> dict[str, Any]:
     """The ``spec.initializer.dataset`` entry for a dataset initializer.
 
-    Credentials go into plain env values, as upstream does.
+    Credentials given as fields go into plain env values, as upstream does; ``secret_ref``
+    names a Secret the initializer reads them from instead.
 
     Args:
         x: The dataset initializer.
 
     Returns:
-        ``{"storage_uri": <uri>, "env": [{"name": ..., "value": ...}, ...]}``; env lists only the
-        fields that are set, lists joined with commas.
+        ``{"storage_uri": <uri>, "env": [{"name": ..., "value": ...}, ...], "secret_ref": <name
+        or None>}``; env lists only the fields that are set, lists joined with commas.
 
     Raises:
         ValueError: ``x`` is not a dataset initializer type.
@@ -353,7 +361,7 @@ def dataset_initializer_spec(
             "HuggingFaceDatasetInitializer, S3DatasetInitializer or DataCacheInitializer",
             field="initializer.dataset",
         )
-    return {"storage_uri": x.storage_uri, "env": env}
+    return {"storage_uri": x.storage_uri, "env": env, "secret_ref": _secret_ref(x, "dataset")}
 
 
 def model_initializer_spec(
@@ -365,7 +373,7 @@ def model_initializer_spec(
         x: The model initializer.
 
     Returns:
-        ``{"storage_uri": <uri>, "env": [{"name": ..., "value": ...}, ...]}``.
+        ``{"storage_uri": <uri>, "env": [...], "secret_ref": <name or None>}``.
 
     Raises:
         ValueError: ``x`` is not a model initializer type.
@@ -385,7 +393,7 @@ def model_initializer_spec(
             "HuggingFaceModelInitializer or S3ModelInitializer",
             field="initializer.model",
         )
-    return {"storage_uri": x.storage_uri, "env": env}
+    return {"storage_uri": x.storage_uri, "env": env, "secret_ref": _secret_ref(x, "model")}
 
 
 def print_runtime_packages() -> None:
