@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
+#include <pybind11_json/pybind11_json.hpp>
 
 #include <chrono>
 
@@ -85,6 +86,9 @@ void bind_client(py::module_& m) {
       .def("list_runtimes", blocking(&TrainerApi::list_runtimes, "list_runtimes"))
       .def("get_runtime", blocking(&TrainerApi::get_runtime, "get_runtime"), py::arg("name"))
       .def("train", blocking(&TrainerApi::train, "train"), py::arg("request"))
+      .def("job_manifest", blocking(&TrainerApi::job_manifest, "job_manifest"), py::arg("request"),
+           py::arg("validate_on_server"))
+      .def("submit_job", blocking(&TrainerApi::submit_job, "submit_job"), py::arg("manifest"))
       .def("list_jobs", blocking(&TrainerApi::list_jobs, "list_jobs"), py::arg("runtime"),
            py::arg("runtime_kind") = py::none())
       .def("get_job", blocking(&TrainerApi::get_job, "get_job"), py::arg("name"))

@@ -19,6 +19,20 @@ void bind_job_info(py::module_& m) {
       .def_readonly("device", &trainer::StepInfo::device)
       .def_readonly("device_count", &trainer::StepInfo::device_count);
 
+  py::class_<trainer::ConditionInfo>(m, "ConditionInfo")
+      .def_readonly("type", &trainer::ConditionInfo::type)
+      .def_readonly("status", &trainer::ConditionInfo::status)
+      .def_readonly("reason", &trainer::ConditionInfo::reason)
+      .def_readonly("message", &trainer::ConditionInfo::message)
+      .def_readonly("last_transition_time", &trainer::ConditionInfo::last_transition_time);
+
+  py::class_<trainer::TrainerStatusInfo>(m, "TrainerStatusInfo")
+      .def_readonly("progress_percentage", &trainer::TrainerStatusInfo::progress_percentage)
+      .def_readonly("estimated_remaining_seconds",
+                    &trainer::TrainerStatusInfo::estimated_remaining_seconds)
+      .def_readonly("metrics", &trainer::TrainerStatusInfo::metrics)
+      .def_readonly("last_updated_time", &trainer::TrainerStatusInfo::last_updated_time);
+
   py::class_<trainer::TrainJobInfo>(m, "TrainJobInfo")
       .def_readonly("name", &trainer::TrainJobInfo::name)
       .def_readonly("namespace", &trainer::TrainJobInfo::namespace_name)
@@ -30,7 +44,9 @@ void bind_job_info(py::module_& m) {
       .def_readonly("status", &trainer::TrainJobInfo::status)
       .def_readonly("message", &trainer::TrainJobInfo::message)
       .def_readonly("steps", &trainer::TrainJobInfo::steps)
-      .def_readonly("resource_version", &trainer::TrainJobInfo::resource_version);
+      .def_readonly("resource_version", &trainer::TrainJobInfo::resource_version)
+      .def_readonly("conditions", &trainer::TrainJobInfo::conditions)
+      .def_readonly("trainer_status", &trainer::TrainJobInfo::trainer_status);
 
   py::class_<trainer::EventInfo>(m, "EventInfo")
       .def_readonly("involved_object_kind", &trainer::EventInfo::involved_object_kind)

@@ -7,6 +7,7 @@
 
 #include "bind.hpp"
 #include "kubeflow/trainer/job_spec.hpp"
+#include "kubeflow/trainer/manifest.hpp"
 #include "kubeflow/trainer/runtime.hpp"
 
 namespace py = pybind11;
@@ -82,6 +83,10 @@ void bind_job_spec(py::module_& m) {
         "Local checks of a JobRequest; raises ValidationError naming the field.");
   m.def("build_trainjob", &trainer::build_trainjob, py::arg("request"),
         "The TrainJob body as a dict, as upstream's to_dict() gives it; validates first.");
+  m.def("manifest_to_yaml", &trainer::manifest_to_yaml, py::arg("manifest"),
+        "A manifest as YAML that reads back as the same object.");
+  m.def("manifest_from_text", &trainer::manifest_from_text, py::arg("text"), py::arg("source"),
+        "One manifest (a dict) from YAML or JSON text; raises ValidationError.");
   m.def("parse_runtime", &trainer::parse_runtime, py::arg("runtime"), py::arg("kind_hint") = "",
         "A RuntimeInfo from a runtime object (dict); raises ValidationError naming the field.");
 }

@@ -161,6 +161,19 @@ nlohmann::json RestClient::create(const Resource& r, const std::string& ns,
   }
 }
 
+nlohmann::json RestClient::create_dry_run(const Resource& r, const std::string& ns,
+                                          const nlohmann::json& body) {
+  std::string name;
+  if (auto m = body.find("metadata"); m != body.end() && m->is_object()) {
+    name = m->value("name", "");
+  }
+  return call({.method = "POST",
+               .path_and_query = collection_path(r, ns) + "?fieldValidation=Strict&dryRun=All",
+               .body = body.dump()},
+              {"create (dry run)", r.kind, ns, name, http_->connection().server},
+              Retry::kIdempotent);
+}
+
 nlohmann::json RestClient::patch(const Resource& r, const std::string& ns, const std::string& name,
                                  const nlohmann::json& patch, PatchType type,
                                  const std::string& subresource) {

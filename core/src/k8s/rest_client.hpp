@@ -66,6 +66,10 @@ class RestClient {
   /// repeated (429 means not processed, so it is repeated at once after the backoff).
   [[nodiscard]] nlohmann::json create(const Resource& r, const std::string& ns,
                                       const nlohmann::json& body);
+  /// The object as the server would create it (defaults applied, admission webhooks run) with
+  /// dryRun=All and fieldValidation=Strict; nothing is stored, so it is retried like a read.
+  [[nodiscard]] nlohmann::json create_dry_run(const Resource& r, const std::string& ns,
+                                              const nlohmann::json& body);
   [[nodiscard]] nlohmann::json patch(const Resource& r, const std::string& ns,
                                      const std::string& name, const nlohmann::json& patch,
                                      PatchType type = PatchType::kMerge,

@@ -89,6 +89,27 @@ StepInfo step_for_pod(const nlohmann::json& pod, const std::string& role, const 
   return step;
 }
 
+// Lenient like the rest: a field of the wrong type is left out, never an error for get_job.
+std::optional<TrainerStatusInfo> trainer_status_of(const nlohmann::json& reported) {
+  if (!reported.is_object() || reported.empty()) return std::nullopt;
+  TrainerStatusInfo out;
+  const auto& progress = member(reported, "progressPercentage");
+  if (progress.is_number_integer()) out.progress_percentage = progress.get<int>();
+  const auto& remaining = member(reported, "estimatedRemainingSeconds");
+  if (remaining.is_number_integer()) {
+    out.estimated_remaining_seconds = remaining.get<std::int64_t>();
+  }
+  const auto& metrics = member(reported, "metrics");
+  if (metrics.is_array()) {
+    for (const auto& metric : metrics) {
+      const std::string name = string_member(metric, "name");
+      if (!name.empty()) out.metrics.emplace_back(name, string_member(metric, "value"));
+    }
+  }
+  out.last_updated_time = string_member(reported, "lastUpdatedTime");
+  return out;
+}
+
 }  // namespace
 
 std::string pod_selector(const std::string& name) {
@@ -144,11 +165,18 @@ TrainJobInfo job_from_objects(const nlohmann::json& trainjob,
     return a.name < b.name;
   });
 
+  const auto& status = member(trainjob, "status");
+  info.trainer_status = trainer_status_of(member(status, "trainerStatus"));
   std::string decided;
   bool suspended = false;
-  const auto& conditions = member(member(trainjob, "status"), "conditions");
+  const auto& conditions = member(status, "conditions");
   if (conditions.is_array()) {
     for (const auto& c : conditions) {
+      info.conditions.push_back({.type = string_member(c, "type"),
+                                 .status = string_member(c, "status"),
+                                 .reason = string_member(c, "reason"),
+                                 .message = string_member(c, "message"),
+                                 .last_transition_time = string_member(c, "lastTransitionTime")});
       const std::string type = string_member(c, "type");
       const bool is_true = string_member(c, "status") == "True";
       if (is_true && (type == "Complete" || type == "Failed")) {

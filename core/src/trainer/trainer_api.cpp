@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "kubeflow/trainer/trainer_api.hpp"
 
+#include "kubeflow/trainer/manifest.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <map>
@@ -236,6 +238,23 @@ std::string TrainerApi::train(const JobRequest& request) {
     const nlohmann::json body = build_trainjob(request);
     (void)impl_->rest.create(k8s::kTrainJobs, impl_->ns, body);
     return request.name;
+  });
+}
+
+nlohmann::json TrainerApi::job_manifest(const JobRequest& request, bool validate_on_server) {
+  nlohmann::json body = build_trainjob(request);
+  body["metadata"]["namespace"] = impl_->ns;
+  if (!validate_on_server) return body;
+  return guarded("create (dry run)", "TrainJob", impl_->ns, request.name,
+                 [&] { return impl_->rest.create_dry_run(k8s::kTrainJobs, impl_->ns, body); });
+}
+
+std::string TrainerApi::submit_job(const nlohmann::json& manifest) {
+  const nlohmann::json body = manifest_for_create(manifest, impl_->ns);
+  const std::string name = body["metadata"]["name"].get<std::string>();
+  return guarded("create", "TrainJob", impl_->ns, name, [&] {
+    (void)impl_->rest.create(k8s::kTrainJobs, impl_->ns, body);
+    return name;
   });
 }
 

@@ -8,6 +8,7 @@ from kubeflow.trainer.backends.container.types import ContainerBackendConfig, Tr
 from kubeflow.trainer.backends.kubernetes.utils import get_tpu_num_nodes, update_trainjob_status
 from kubeflow.trainer.backends.localprocess.types import LocalProcessBackendConfig
 from kubeflow.trainer.constants.constants import DATASET_PATH, MODEL_PATH
+from kubeflow.trainer.manifests import manifest_from_yaml, manifest_to_yaml
 from kubeflow.trainer.types.types import (
     BuiltinTrainer,
     CustomTrainer,
@@ -66,5 +67,7 @@ __all__ = [
     "TrainerType",
     "TrainingRuntimeSource",
     "get_tpu_num_nodes",
+    "manifest_from_yaml",
+    "manifest_to_yaml",
     "update_trainjob_status",
 ]

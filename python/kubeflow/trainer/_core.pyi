@@ -3,7 +3,7 @@ Private C++ core of kubeflow.trainer; use the public TrainerClient instead.
 """
 from __future__ import annotations
 import typing
-__all__: list[str] = ['ConnectionInfo', 'EnvVar', 'EventInfo', 'ExplicitSettings', 'InitializerSpec', 'JobRequest', 'JobStream', 'Launcher', 'LineStream', 'RuntimeInfo', 'StepInfo', 'TrainJobInfo', 'TrainerApi', 'TrainerSpec', 'build_trainjob', 'load_connection', 'parse_runtime', 'resources_per_node', 'validate_job_request']
+__all__: list[str] = ['ConditionInfo', 'ConnectionInfo', 'EnvVar', 'EventInfo', 'ExplicitSettings', 'InitializerSpec', 'JobRequest', 'JobStream', 'Launcher', 'LineStream', 'RuntimeInfo', 'StepInfo', 'TrainJobInfo', 'TrainerApi', 'TrainerSpec', 'TrainerStatusInfo', 'build_trainjob', 'load_connection', 'manifest_from_text', 'manifest_to_yaml', 'parse_runtime', 'resources_per_node', 'validate_job_request']
 class ConnectionInfo:
     """
     Where the client connects; credentials are not exposed.
@@ -169,7 +169,39 @@ class StepInfo:
     @property
     def status(self) -> str | None:
         ...
+class ConditionInfo:
+    @property
+    def last_transition_time(self) -> str:
+        ...
+    @property
+    def message(self) -> str:
+        ...
+    @property
+    def reason(self) -> str:
+        ...
+    @property
+    def status(self) -> str:
+        ...
+    @property
+    def type(self) -> str:
+        ...
+class TrainerStatusInfo:
+    @property
+    def estimated_remaining_seconds(self) -> int | None:
+        ...
+    @property
+    def last_updated_time(self) -> str:
+        ...
+    @property
+    def metrics(self) -> list[tuple[str, str]]:
+        ...
+    @property
+    def progress_percentage(self) -> int | None:
+        ...
 class TrainJobInfo:
+    @property
+    def conditions(self) -> list[ConditionInfo]:
+        ...
     @property
     def creation_timestamp(self) -> str:
         ...
@@ -202,6 +234,9 @@ class TrainJobInfo:
         ...
     @property
     def steps(self) -> list[StepInfo]:
+        ...
+    @property
+    def trainer_status(self) -> TrainerStatusInfo | None:
         ...
 class EventInfo:
     @property
@@ -280,9 +315,13 @@ class TrainerApi:
         ...
     def get_runtime(self, name: str) -> RuntimeInfo:
         ...
+    def job_manifest(self, request: JobRequest, validate_on_server: bool) -> typing.Any:
+        ...
     def list_jobs(self, runtime: str | None, runtime_kind: str | None = None) -> list[TrainJobInfo]:
         ...
     def list_runtimes(self) -> list[RuntimeInfo]:
+        ...
+    def submit_job(self, manifest: typing.Any) -> str:
         ...
     def train(self, request: JobRequest) -> str:
         ...
@@ -313,6 +352,14 @@ def build_trainjob(request: JobRequest) -> typing.Any:
 def load_connection(config_file: str | None = None, context: str | None = None) -> ConnectionInfo:
     """
     Resolve the kubeconfig or in-cluster configuration, as KubernetesBackendConfig does.
+    """
+def manifest_from_text(text: str, source: str) -> typing.Any:
+    """
+    One manifest (a dict) from YAML or JSON text; raises ValidationError.
+    """
+def manifest_to_yaml(manifest: typing.Any) -> str:
+    """
+    A manifest as YAML that reads back as the same object.
     """
 def parse_runtime(runtime: typing.Any, kind_hint: str = '') -> RuntimeInfo:
     """

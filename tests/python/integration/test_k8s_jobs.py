@@ -5,6 +5,7 @@ TrainJob and its pods as the controllers would leave them, request counts, delet
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
 
 import pytest
 
@@ -364,3 +365,33 @@ def test_request_counts_with_fifty_jobs(cluster, namespace, fifty_jobs):
     assert other.backend.request_count == 3
 
     assert trainjob_names(cluster, namespace) == fifty_jobs
+
+
+def test_get_job_carries_conditions_and_what_the_trainer_reported(cluster, namespace):
+    create_trainjob(cluster, namespace, "reporting", num_nodes=2)
+    cluster.kube.patch_status(
+        trainjobs_path(namespace, "reporting"),
+        {
+            "conditions": [condition("Created", reason="JobSetCreated")],
+            "trainerStatus": {
+                "progressPercentage": 42,
+                "estimatedRemainingSeconds": 3725,
+                "metrics": [{"name": "loss", "value": "0.125"}, {"name": "acc", "value": "0.9"}],
+                "lastUpdatedTime": "2026-11-30T12:00:00Z",
+            },
+        },
+    )
+    job = client(cluster, namespace).get_job("reporting")
+    assert [(c.type, c.status, c.reason) for c in job.conditions] == [
+        ("Created", "True", "JobSetCreated")
+    ]
+    reported = job.trainer_status
+    assert reported is not None
+    assert (reported.progress_percentage, reported.estimated_remaining_seconds) == (42, 3725)
+    assert reported.metrics == {"loss": "0.125", "acc": "0.9"}
+    assert reported.last_updated_time == datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
+    page = job._repr_html_()
+    assert "42%" in page and "ETA 1h 02m" in page and "0.125" in page
+
+    create_trainjob(cluster, namespace, "silent")
+    assert client(cluster, namespace).get_job("silent").trainer_status is None

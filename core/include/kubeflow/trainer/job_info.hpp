@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "kubeflow/trainer/runtime.hpp"
@@ -18,6 +20,24 @@ struct StepInfo {
   std::string device_count = "Unknown";
 };
 
+/// One entry of status.conditions.
+struct ConditionInfo {
+  std::string type;    ///< Created, Complete, Failed, Suspended, ...
+  std::string status;  ///< "True", "False" or "Unknown"
+  std::string reason;
+  std::string message;
+  std::string last_transition_time;  ///< RFC 3339
+};
+
+/// status.trainerStatus (Trainer v2.2+, feature gate TrainJobStatus): what the training code
+/// reports through the controller's status server.
+struct TrainerStatusInfo {
+  std::optional<int> progress_percentage;                    ///< 0-100
+  std::optional<std::int64_t> estimated_remaining_seconds;   ///< >= 0
+  std::vector<std::pair<std::string, std::string>> metrics;  ///< (name, value), as reported
+  std::string last_updated_time;                             ///< RFC 3339
+};
+
 /// A TrainJob reduced to what the SDK shows.
 struct TrainJobInfo {
   std::string name;
@@ -31,6 +51,8 @@ struct TrainJobInfo {
   std::string message;             ///< message of the deciding condition, if any
   std::vector<StepInfo> steps;
   std::string resource_version;
+  std::vector<ConditionInfo> conditions;            ///< as the server lists them
+  std::optional<TrainerStatusInfo> trainer_status;  ///< nullopt when nothing was reported
 };
 
 /// An event about a TrainJob or one of its JobSet, Jobs or Pods.

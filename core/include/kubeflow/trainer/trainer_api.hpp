@@ -46,6 +46,15 @@ class TrainerApi {
   /// empty). Nothing is created when validation fails.
   [[nodiscard]] std::string train(const JobRequest& request);
 
+  /// The TrainJob `train` would create, with metadata.namespace set; no request is made.
+  /// With `validate_on_server`, the server's answer to a dry-run create instead: validated by
+  /// the schema and the admission webhooks, defaults applied, nothing stored.
+  [[nodiscard]] nlohmann::json job_manifest(const JobRequest& request, bool validate_on_server);
+
+  /// Creates the TrainJob of a manifest (see manifest_for_create); returns its name. The
+  /// create is as safe as `train`'s: a lost answer is resolved by reading the name back.
+  [[nodiscard]] std::string submit_job(const nlohmann::json& manifest);
+
   /// TrainJobs in the namespace, optionally only those whose runtimeRef name (and, when given,
   /// kind; a missing kind counts as ClusterTrainingRuntime) match. One list
   /// of TrainJobs and one list of pods, joined here; runtimes come from a per-client cache (60 s),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from kubeflow.common import utils as common_utils
@@ -157,3 +157,58 @@ class TrainerClient:
     def delete_job(self, name: str) -> None:
         """Delete a TrainJob."""
         return self.backend.delete_job(name=name)
+
+    def get_job_manifest(
+        self,
+        runtime: str | types.Runtime | None = None,
+        initializer: types.Initializer | None = None,
+        trainer: (
+            types.CustomTrainer | types.CustomTrainerContainer | types.BuiltinTrainer | None
+        ) = None,
+        options: list[Any] | None = None,
+        *,
+        validate_on_server: bool = False,
+    ) -> dict[str, Any]:
+        """The TrainJob ``train`` would create with the same arguments, without creating it.
+
+        Ours (upstream has no dry run). Render it with ``manifest_to_yaml``; create it later,
+        unchanged or edited, with ``submit_job``.
+
+        Args:
+            runtime, initializer, trainer, options: As for ``train``.
+            validate_on_server: Send it to the API server as a dry run (``dryRun=All``): the
+                schema and the admission webhooks (e.g. the Trainer's TrainJob validator) check
+                it and the answer carries the server's defaults. Nothing is stored.
+
+        Returns:
+            The manifest: apiVersion, kind, metadata (name, namespace, labels, annotations)
+            and spec.
+
+        Raises:
+            ValueError: an argument is invalid, or the server refused the TrainJob.
+            TimeoutError, RuntimeError: a call to the API server failed.
+        """
+        return self.backend.get_job_manifest(
+            runtime=runtime,
+            initializer=initializer,
+            trainer=trainer,
+            options=options,
+            validate_on_server=validate_on_server,
+        )
+
+    def submit_job(self, manifest: Mapping[str, Any] | str) -> str:
+        """Create the TrainJob of a manifest and return its name. Ours.
+
+        Args:
+            manifest: A ``trainer.kubeflow.org/v1alpha1`` TrainJob with a ``metadata.name``, as
+                a dict or as YAML or JSON text (e.g. from ``get_job_manifest`` or
+                ``manifest_to_yaml``). Fields the server sets on an object read back (status,
+                uid, resourceVersion, creationTimestamp, generation, managedFields) are dropped,
+                so a job's own manifest can be submitted again under a new name.
+
+        Raises:
+            ValueError: not a TrainJob manifest (the field is named), a namespace other than
+                the client's, or the server refused it.
+            TimeoutError, RuntimeError: the call to the API server failed.
+        """
+        return self.backend.submit_job(manifest=manifest)

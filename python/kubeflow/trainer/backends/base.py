@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from kubeflow.trainer.errors import ValidationError
 from kubeflow.trainer.types import types
 
 
@@ -69,3 +70,30 @@ class RuntimeBackend(abc.ABC):
     @abc.abstractmethod
     def delete_job(self, name: str) -> None:
         """Delete a TrainJob."""
+
+    # Ours: a backend without a cluster has no TrainJob manifests to give or take.
+    def get_job_manifest(
+        self,
+        runtime: str | types.Runtime | None = None,
+        initializer: types.Initializer | None = None,
+        trainer: types.CustomTrainer
+        | types.CustomTrainerContainer
+        | types.BuiltinTrainer
+        | None = None,
+        options: list[Any] | None = None,
+        validate_on_server: bool = False,
+    ) -> dict[str, Any]:
+        """The TrainJob ``train`` would create, as a manifest; nothing is created."""
+        raise _needs_a_cluster("get_job_manifest")
+
+    def submit_job(self, manifest: Mapping[str, Any] | str) -> str:
+        """Create the TrainJob of a manifest and return its name."""
+        raise _needs_a_cluster("submit_job")
+
+
+def _needs_a_cluster(method: str) -> ValidationError:
+    return ValidationError(
+        f"{method} works on TrainJob manifests, which only a Kubernetes cluster runs",
+        field="backend_config",
+        hint="use TrainerClient(KubernetesBackendConfig(...))",
+    )

@@ -192,8 +192,34 @@ class Step:
 
 
 @dataclass
+class Condition:
+    """One condition of a TrainJob's status (ours: upstream does not expose them)."""
+
+    type: str
+    status: str
+    reason: str = ""
+    message: str = ""
+    last_transition_time: datetime | None = None
+
+
+@dataclass
+class TrainerStatus:
+    """What the training code reported (``status.trainerStatus``, Trainer v2.2+ with the
+    ``TrainJobStatus`` feature gate; see ``update_trainjob_status``). Ours."""
+
+    progress_percentage: int | None = None
+    estimated_remaining_seconds: int | None = None
+    metrics: dict[str, str] = field(default_factory=dict)
+    last_updated_time: datetime | None = None
+
+
+@dataclass
 class TrainJob:
-    """A TrainJob as seen by the SDK."""
+    """A TrainJob as seen by the SDK.
+
+    ``conditions`` and ``trainer_status`` are ours (after upstream's fields, defaulted). In a
+    notebook a TrainJob renders as a table (``_repr_html_``).
+    """
 
     name: str
     runtime: Runtime
@@ -201,6 +227,13 @@ class TrainJob:
     num_nodes: int
     creation_timestamp: datetime
     status: str = UNKNOWN
+    conditions: list[Condition] = field(default_factory=list)
+    trainer_status: TrainerStatus | None = None
+
+    def _repr_html_(self) -> str:
+        from kubeflow.trainer import display
+
+        return display.trainjob_html(self)
 
 
 @dataclass

@@ -86,6 +86,32 @@ def job_from_info(info: Any) -> types.TrainJob:
         num_nodes=info.num_nodes,
         creation_timestamp=parse_time(info.creation_timestamp),
         status=info.status,
+        conditions=[
+            types.Condition(
+                type=c.type,
+                status=c.status,
+                reason=c.reason,
+                message=c.message,
+                last_transition_time=_optional_time(c.last_transition_time),
+            )
+            for c in info.conditions
+        ],
+        trainer_status=_trainer_status(info.trainer_status),
+    )
+
+
+def _optional_time(text: str) -> datetime | None:
+    return parse_time(text) if text else None
+
+
+def _trainer_status(info: Any) -> types.TrainerStatus | None:
+    if info is None:
+        return None
+    return types.TrainerStatus(
+        progress_percentage=info.progress_percentage,
+        estimated_remaining_seconds=info.estimated_remaining_seconds,
+        metrics=dict(info.metrics),
+        last_updated_time=_optional_time(info.last_updated_time),
     )
 
 

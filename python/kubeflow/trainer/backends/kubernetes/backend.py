@@ -7,7 +7,7 @@ import logging
 import threading
 import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from kubeflow.common.constants import DEFAULT_TIMEOUT
@@ -156,6 +156,52 @@ class KubernetesBackend(RuntimeBackend):
         ``request.job_request``). Only then is the runtime resolved and the command (which
         depends on it) built and sent.
         """
+        job = self._job_request(runtime, initializer, trainer, options)
+        self._check_server_supports(job)
+        created: str = self._api.train(job)
+        return created
+
+    def get_job_manifest(
+        self,
+        runtime: str | types.Runtime | None = None,
+        initializer: types.Initializer | None = None,
+        trainer: TrainerTypes | None = None,
+        options: list[Any] | None = None,
+        validate_on_server: bool = False,
+    ) -> dict[str, Any]:
+        """See TrainerClient.get_job_manifest."""
+        if not isinstance(validate_on_server, bool):
+            raise ValidationError(
+                f"validate_on_server must be True or False, got {validate_on_server!r}",
+                field="validate_on_server",
+            )
+        job = self._job_request(runtime, initializer, trainer, options)
+        self._check_server_supports(job)
+        manifest: dict[str, Any] = self._api.job_manifest(job, validate_on_server)
+        return manifest
+
+    def submit_job(self, manifest: Mapping[str, Any] | str) -> str:
+        """See TrainerClient.submit_job."""
+        if isinstance(manifest, str):
+            parsed = _core.manifest_from_text(manifest, "manifest")
+        elif isinstance(manifest, Mapping):
+            parsed = dict(manifest)
+        else:
+            raise ValidationError(
+                f"manifest must be a dict or YAML/JSON text, got {type(manifest).__name__}",
+                field="manifest",
+                hint="pass get_job_manifest()'s result, or Path('job.yaml').read_text()",
+            )
+        name: str = self._api.submit_job(parsed)
+        return name
+
+    def _job_request(
+        self,
+        runtime: str | types.Runtime | None,
+        initializer: types.Initializer | None,
+        trainer: TrainerTypes | None,
+        options: list[Any] | None,
+    ) -> Any:
         runtime = _runtime_argument(runtime)
         if trainer is not None and not isinstance(
             trainer, (types.CustomTrainer, types.CustomTrainerContainer, types.BuiltinTrainer)
@@ -166,10 +212,7 @@ class KubernetesBackend(RuntimeBackend):
                 field="trainer",
             )
         parts = collect(options, trainer, self)
-        job = request.job_request(runtime, initializer, trainer, parts, self.get_runtime)
-        self._check_server_supports(job)
-        created: str = self._api.train(job)
-        return created
+        return request.job_request(runtime, initializer, trainer, parts, self.get_runtime)
 
     def _check_server_supports(self, job: Any) -> None:
         """Refuse options a v2.0/v2.1 Trainer would silently drop (read once per client)."""
