@@ -88,6 +88,8 @@ void bind_client(py::module_& m) {
       .def("train", blocking(&TrainerApi::train, "train"), py::arg("request"))
       .def("job_manifest", blocking(&TrainerApi::job_manifest, "job_manifest"), py::arg("request"),
            py::arg("validate_on_server"))
+      .def("stored_job_manifest", blocking(&TrainerApi::stored_job_manifest, "stored_job_manifest"),
+           py::arg("name"))
       .def("submit_job", blocking(&TrainerApi::submit_job, "submit_job"), py::arg("manifest"))
       .def("list_jobs", blocking(&TrainerApi::list_jobs, "list_jobs"), py::arg("runtime"),
            py::arg("runtime_kind") = py::none())

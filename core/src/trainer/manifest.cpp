@@ -121,7 +121,7 @@ json manifest_from_text(const std::string& text, const std::string& source) {
     refuse(
         "",
         fmt::format("{} is not a TrainJob manifest: it must be one YAML or JSON mapping", source),
-        "Pass one TrainJob, e.g. the output of get_job_manifest()");
+        "Pass one TrainJob, e.g. the output of build_job_manifest()");
   }
   return manifest;
 }

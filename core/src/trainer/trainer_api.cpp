@@ -249,6 +249,11 @@ nlohmann::json TrainerApi::job_manifest(const JobRequest& request, bool validate
                  [&] { return impl_->rest.create_dry_run(k8s::kTrainJobs, impl_->ns, body); });
 }
 
+nlohmann::json TrainerApi::stored_job_manifest(const std::string& name) {
+  return guarded("get", "TrainJob", impl_->ns, name,
+                 [&] { return impl_->rest.get(k8s::kTrainJobs, impl_->ns, name); });
+}
+
 std::string TrainerApi::submit_job(const nlohmann::json& manifest) {
   const nlohmann::json body = manifest_for_create(manifest, impl_->ns);
   const std::string name = body["metadata"]["name"].get<std::string>();

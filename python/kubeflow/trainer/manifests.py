@@ -1,4 +1,4 @@
-"""TrainJob manifests as YAML: what ``TrainerClient.get_job_manifest`` gives and
+"""TrainJob manifests as YAML: what ``TrainerClient.build_job_manifest`` gives and
 ``TrainerClient.submit_job`` takes, in a form kubectl and people read. Ours (upstream has none).
 
 The C++ core does the YAML (yaml-cpp), imported on first use so that importing the SDK stays
@@ -21,7 +21,7 @@ def manifest_to_yaml(manifest: Mapping[str, Any]) -> str:
     as another type (``"true"``, ``"1"``) are quoted.
 
     Args:
-        manifest: A TrainJob (or any JSON-compatible mapping), e.g. from ``get_job_manifest``.
+        manifest: A TrainJob (or any JSON-compatible mapping), e.g. from ``build_job_manifest``.
 
     Raises:
         ValidationError: ``manifest`` is not a mapping.

@@ -1,4 +1,4 @@
-"""Dry run and export: ``get_job_manifest`` gives the TrainJob ``train`` would create,
+"""Dry run and export: ``build_job_manifest`` gives the TrainJob ``train`` would create,
 ``manifest_to_yaml`` renders it, ``submit_job`` creates it back; all against the real API server.
 """
 
@@ -52,7 +52,7 @@ def _arguments(name: str) -> dict:
 
 def test_the_manifest_is_what_train_creates_and_nothing_is_created(cluster, namespace):
     c = client(cluster, namespace)
-    manifest = c.get_job_manifest(**_arguments("from-manifest"))
+    manifest = c.build_job_manifest(**_arguments("from-manifest"))
     assert trainjob_names(cluster, namespace) == []
     assert manifest["metadata"] == {
         "name": "from-manifest",
@@ -71,7 +71,7 @@ def test_the_manifest_is_what_train_creates_and_nothing_is_created(cluster, name
 
 def test_yaml_round_trip_submits_the_same_trainjob(cluster, namespace, tmp_path: Path):
     c = client(cluster, namespace)
-    manifest = c.get_job_manifest(**_arguments("round-trip"))
+    manifest = c.build_job_manifest(**_arguments("round-trip"))
     path = tmp_path / "job.yaml"
     path.write_text(manifest_to_yaml(manifest))
     text = path.read_text()
@@ -86,7 +86,10 @@ def test_yaml_round_trip_submits_the_same_trainjob(cluster, namespace, tmp_path:
 def test_a_read_back_trainjob_can_be_submitted_again_under_a_new_name(cluster, namespace):
     c = client(cluster, namespace)
     c.train(**_arguments("original"))
-    stored = get_trainjob(cluster, namespace, "original")
+    stored = c.get_job_manifest("original")
+    as_kubectl_sees_it = get_trainjob(cluster, namespace, "original")
+    assert stored["spec"] == as_kubectl_sees_it["spec"]
+    assert stored["metadata"]["uid"] == as_kubectl_sees_it["metadata"]["uid"]
     assert stored["metadata"]["resourceVersion"] and stored["metadata"]["uid"]
     stored["metadata"]["name"] = "copy"
     stored["status"] = {"conditions": []}
@@ -96,13 +99,13 @@ def test_a_read_back_trainjob_can_be_submitted_again_under_a_new_name(cluster, n
 
 def test_validation_on_the_server_stores_nothing_and_reports_its_refusal(cluster, namespace):
     c = client(cluster, namespace)
-    checked = c.get_job_manifest(**_arguments("dry"), validate_on_server=True)
+    checked = c.build_job_manifest(**_arguments("dry"), validate_on_server=True)
     assert checked["metadata"]["uid"]  # the server's answer, defaults and all
     assert checked["spec"]["trainer"]["numNodes"] == 2
     assert trainjob_names(cluster, namespace) == []
 
     with pytest.raises(InvalidError) as refused:
-        c.get_job_manifest(
+        c.build_job_manifest(
             trainer=CustomTrainerContainer(image="example.com/img"),
             options=[Labels({"bad label": "x"})],
             validate_on_server=True,
@@ -160,8 +163,9 @@ def test_what_is_not_a_trainjob_of_this_namespace_is_refused(cluster, namespace,
 def test_the_local_backend_says_manifests_need_a_cluster(tmp_path: Path):
     local = TrainerClient(LocalProcessBackendConfig(state_dir=str(tmp_path)))
     for call in (
-        lambda: local.get_job_manifest(trainer=CustomTrainer(func=train_fn)),
+        lambda: local.build_job_manifest(trainer=CustomTrainer(func=train_fn)),
         lambda: local.submit_job({"kind": "TrainJob"}),
+        lambda: local.get_job_manifest("a-job"),
     ):
         with pytest.raises(ValidationError, match="only a Kubernetes cluster runs") as refused:
             call()

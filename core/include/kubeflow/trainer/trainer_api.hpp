@@ -51,6 +51,10 @@ class TrainerApi {
   /// the schema and the admission webhooks, defaults applied, nothing stored.
   [[nodiscard]] nlohmann::json job_manifest(const JobRequest& request, bool validate_on_server);
 
+  /// The TrainJob as the server stores it (metadata, spec, status): what `kubectl get -o json`
+  /// shows. kNotFound when there is none.
+  [[nodiscard]] nlohmann::json stored_job_manifest(const std::string& name);
+
   /// Creates the TrainJob of a manifest (see manifest_for_create); returns its name. The
   /// create is as safe as `train`'s: a lost answer is resolved by reading the name back.
   [[nodiscard]] std::string submit_job(const nlohmann::json& manifest);

@@ -158,7 +158,7 @@ class TrainerClient:
         """Delete a TrainJob."""
         return self.backend.delete_job(name=name)
 
-    def get_job_manifest(
+    def build_job_manifest(
         self,
         runtime: str | types.Runtime | None = None,
         initializer: types.Initializer | None = None,
@@ -188,7 +188,7 @@ class TrainerClient:
             ValueError: an argument is invalid, or the server refused the TrainJob.
             TimeoutError, RuntimeError: a call to the API server failed.
         """
-        return self.backend.get_job_manifest(
+        return self.backend.build_job_manifest(
             runtime=runtime,
             initializer=initializer,
             trainer=trainer,
@@ -196,12 +196,22 @@ class TrainerClient:
             validate_on_server=validate_on_server,
         )
 
+    def get_job_manifest(self, name: str) -> dict[str, Any]:
+        """The TrainJob ``name`` as the cluster stores it: metadata, spec and status, what
+        ``kubectl get trainjob -o json`` shows. Ours.
+
+        Raises:
+            ValueError: ``name`` is not a valid TrainJob name.
+            RuntimeError: no such TrainJob (``NotFoundError``), or the call failed.
+        """
+        return self.backend.get_job_manifest(name=name)
+
     def submit_job(self, manifest: Mapping[str, Any] | str) -> str:
         """Create the TrainJob of a manifest and return its name. Ours.
 
         Args:
             manifest: A ``trainer.kubeflow.org/v1alpha1`` TrainJob with a ``metadata.name``, as
-                a dict or as YAML or JSON text (e.g. from ``get_job_manifest`` or
+                a dict or as YAML or JSON text (e.g. from ``build_job_manifest`` or
                 ``manifest_to_yaml``). Fields the server sets on an object read back (status,
                 uid, resourceVersion, creationTimestamp, generation, managedFields) are dropped,
                 so a job's own manifest can be submitted again under a new name.

@@ -72,7 +72,7 @@ class RuntimeBackend(abc.ABC):
         """Delete a TrainJob."""
 
     # Ours: a backend without a cluster has no TrainJob manifests to give or take.
-    def get_job_manifest(
+    def build_job_manifest(
         self,
         runtime: str | types.Runtime | None = None,
         initializer: types.Initializer | None = None,
@@ -84,6 +84,10 @@ class RuntimeBackend(abc.ABC):
         validate_on_server: bool = False,
     ) -> dict[str, Any]:
         """The TrainJob ``train`` would create, as a manifest; nothing is created."""
+        raise _needs_a_cluster("build_job_manifest")
+
+    def get_job_manifest(self, name: str) -> dict[str, Any]:
+        """The TrainJob ``name`` as the cluster stores it."""
         raise _needs_a_cluster("get_job_manifest")
 
     def submit_job(self, manifest: Mapping[str, Any] | str) -> str:

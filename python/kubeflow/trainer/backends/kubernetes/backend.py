@@ -161,7 +161,7 @@ class KubernetesBackend(RuntimeBackend):
         created: str = self._api.train(job)
         return created
 
-    def get_job_manifest(
+    def build_job_manifest(
         self,
         runtime: str | types.Runtime | None = None,
         initializer: types.Initializer | None = None,
@@ -169,7 +169,7 @@ class KubernetesBackend(RuntimeBackend):
         options: list[Any] | None = None,
         validate_on_server: bool = False,
     ) -> dict[str, Any]:
-        """See TrainerClient.get_job_manifest."""
+        """See TrainerClient.build_job_manifest."""
         if not isinstance(validate_on_server, bool):
             raise ValidationError(
                 f"validate_on_server must be True or False, got {validate_on_server!r}",
@@ -178,6 +178,12 @@ class KubernetesBackend(RuntimeBackend):
         job = self._job_request(runtime, initializer, trainer, options)
         self._check_server_supports(job)
         manifest: dict[str, Any] = self._api.job_manifest(job, validate_on_server)
+        return manifest
+
+    def get_job_manifest(self, name: str) -> dict[str, Any]:
+        """See TrainerClient.get_job_manifest."""
+        _validation.validate_job_name(name)
+        manifest: dict[str, Any] = self._api.stored_job_manifest(name)
         return manifest
 
     def submit_job(self, manifest: Mapping[str, Any] | str) -> str:
@@ -190,7 +196,7 @@ class KubernetesBackend(RuntimeBackend):
             raise ValidationError(
                 f"manifest must be a dict or YAML/JSON text, got {type(manifest).__name__}",
                 field="manifest",
-                hint="pass get_job_manifest()'s result, or Path('job.yaml').read_text()",
+                hint="pass build_job_manifest()'s result, or Path('job.yaml').read_text()",
             )
         name: str = self._api.submit_job(parsed)
         return name
