@@ -124,8 +124,8 @@ def test_help_never_imports_the_sdk():
         "import kubeflow.trainer_cli as cli\n"
         "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
         "    cli.main(['--help'])\n"
-        "print(sorted(m for m in sys.modules if m.startswith(('kubeflow.trainer.', 'kubeflow.common'))"
-        " or m == 'kubeflow.trainer'))\n"
+        "sdk = ('kubeflow.trainer.', 'kubeflow.common')\n"
+        "print(sorted(m for m in sys.modules if m.startswith(sdk) or m == 'kubeflow.trainer'))\n"
     )
     env = {**os.environ, "PYTHONPATH": str(REPO / "python")}
     out = subprocess.run(
