@@ -156,9 +156,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _stall(self, seconds: float) -> None:
         """Keeps the connection open and silent for `seconds` or until the client leaves;
-        records which in ``stall_endings``."""
+        records which, and after how long, in ``stall_endings``."""
         self.wfile.flush()
-        end = time.monotonic() + seconds
+        start = time.monotonic()
+        end = start + seconds
         ending = "ran its course"
         while time.monotonic() < end and not self.server.proxy._closed:
             if not select.select([self.connection], [], [], 0.1)[0]:
@@ -173,7 +174,7 @@ class _Handler(BaseHTTPRequestHandler):
                 ending = "abandoned by the client"
                 break
         with self.server.proxy._lock:
-            self.server.proxy.stall_endings.append(ending)
+            self.server.proxy.stall_endings.append((ending, time.monotonic() - start))
         self._hang_up()
 
     def _hang_up(self) -> None:
@@ -237,7 +238,8 @@ class FaultProxy:
         self._closed = False
         self.log: list[tuple[str, str, str]] = []
         self.fault_times: list[float] = []  # time.monotonic() of each fault, as it struck
-        self.stall_endings: list[str] = []  # "abandoned by the client" or "ran its course"
+        # ("abandoned by the client" or "ran its course", seconds the stall lasted)
+        self.stall_endings: list[tuple[str, float]] = []
 
     def __enter__(self) -> FaultProxy:
         threading.Thread(target=self._server.serve_forever, daemon=True).start()

@@ -14,6 +14,7 @@ from typing import Any
 
 from kubeflow.trainer import KubernetesBackendConfig, TrainerClient
 from tests.python.integration.k8s_sim import trainjob_names
+from tests.support.fault_proxy import FaultProxy
 
 # Short stream windows through the internal knobs (core/src/k8s/stream_deadlines.hpp), so a
 # stalled watch or log is noticed in seconds, not in 35 s or a minute.
@@ -30,6 +31,18 @@ def fast_streams(monkeypatch) -> None:
     """Shortens the stream deadlines of the clients made afterwards."""
     monkeypatch.setenv("KUBEFLOW_INTERNAL_WATCH_WINDOW_SECONDS", str(WATCH_WINDOW_S))
     monkeypatch.setenv("KUBEFLOW_INTERNAL_LOG_SILENCE_SECONDS", str(LOG_SILENCE_S))
+
+
+# Scheduling slack on top of a read deadline (the check runs every 0.1 s; the machine is shared).
+SLACK_S = 3.0
+
+
+def left_within(proxy: FaultProxy, deadline: float) -> None:
+    """The client left the proxy's stall on its own, within its read deadline (+ slack)."""
+    wait_until(lambda: bool(proxy.stall_endings), timeout=70, what="the stall's end")
+    [(ending, held)] = proxy.stall_endings
+    assert ending == "abandoned by the client"
+    assert held <= deadline + SLACK_S, f"left after {held:.1f} s; the read deadline is {deadline} s"
 
 
 def client_for(kubeconfig: str, namespace: str) -> TrainerClient:
