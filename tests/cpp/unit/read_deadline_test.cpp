@@ -14,6 +14,7 @@
 
 #include "k8s/rest_client.hpp"
 #include "k8s/stream_deadlines.hpp"
+#include "k8s/watch.hpp"
 #include "kubeflow/http/http_client.hpp"
 #include "trainer/log_follow.hpp"
 
@@ -134,9 +135,44 @@ TEST_CASE("read deadline: a silent followed log is opened again from its last li
       },
       [] { return false; });
   CHECK(lines == std::vector<std::string>{"one", "two", "three"});
+  CHECK(server.abandoned(0));
   const auto requests = server.requests();
   REQUIRE(requests.size() == 2);
   CHECK_THAT(requests[1], Catch::Contains("sinceTime=2026-01-01T10%3A00%3A01Z"));
+}
+
+TEST_CASE("read deadline: a silent watch resumes from the last resourceVersion it saw",
+          "[watch][deadline]") {
+  auto event = [](const char* type, const char* version) {
+    return ScriptedServer::chunk(std::string(R"({"type":")") + type +
+                                 R"(","object":{"metadata":{"name":"job","resourceVersion":")" +
+                                 version + "\"}}}\n");
+  };
+  // The first watch sends one event and then nothing, its connection open for 10 s (a stalled
+  // proxy): longer than the read deadline (6 s), shorter than the total limit (16 s).
+  ScriptedServer server(
+      {{.steps = {{.bytes = ScriptedServer::chunked_head() + event("ADDED", "5")}},
+        .hold = milliseconds(10'000)},
+       {.steps = {{.bytes = ScriptedServer::chunked_head() + event("MODIFIED", "6")}},
+        .hold = milliseconds(30'000)}});
+  kubeflow::k8s::StreamDeadlines deadlines;
+  deadlines.watch_window = std::chrono::seconds(1);  // read deadline 6 s
+  kubeflow::k8s::RestClient rest(client_for(server), {}, deadlines);
+  std::vector<std::string> seen;
+  bool done = false;
+  kubeflow::k8s::watch(
+      rest, kubeflow::k8s::kTrainJobs, "ns", {}, "4",
+      [&](const std::string& type, const nlohmann::json& object) {
+        seen.push_back(type + " " + object["metadata"]["resourceVersion"].get<std::string>());
+        done = seen.size() == 2;
+      },
+      [] { return std::string("never"); }, [&] { return done; });
+  CHECK(seen == std::vector<std::string>{"ADDED 5", "MODIFIED 6"});
+  const auto requests = server.requests();
+  REQUIRE(requests.size() == 2);
+  CHECK_THAT(requests[0], Catch::Contains("timeoutSeconds=1&resourceVersion=4"));
+  CHECK_THAT(requests[1], Catch::Contains("resourceVersion=5"));
+  CHECK(server.abandoned(0));  // the client left the silent connection: its read deadline
 }
 
 TEST_CASE("stream deadlines: defaults, the internal knobs, and a bad value named", "[deadline]") {

@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -22,8 +23,8 @@ struct Step {
   std::string bytes;
 };
 
-/// One connection's script; after its steps it keeps the connection open, silent, for `hold`,
-/// then closes it.
+/// One connection's script; after its steps it keeps the connection open, silent, for `hold`
+/// (or until the client closes it), then closes it.
 struct Script {
   std::vector<Step> steps;
   std::chrono::milliseconds hold{0};
@@ -60,6 +61,12 @@ class ScriptedServer {
     return requests_;
   }
 
+  /// Whether the client closed connection `index` (in accept order) while it was held.
+  [[nodiscard]] bool abandoned(size_t index) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return index < abandoned_.size() && abandoned_[index];
+  }
+
   /// A chunked 200 answer's head, and one chunk.
   static std::string chunked_head() {
     return "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n";
@@ -85,12 +92,17 @@ class ScriptedServer {
     for (const Script& script : scripts_) {
       const int conn = ::accept(listener_, nullptr, nullptr);
       if (conn < 0) break;
-      connections.emplace_back([this, conn, &script] { answer(conn, script); });
+      const size_t index = connections.size();
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        abandoned_.push_back(false);
+      }
+      connections.emplace_back([this, conn, index, &script] { answer(conn, index, script); });
     }
     for (auto& t : connections) t.join();
   }
 
-  void answer(int conn, const Script& script) {
+  void answer(int conn, size_t index, const Script& script) {
     std::string request;
     char buffer[4096];
     while (request.find("\r\n\r\n") == std::string::npos) {
@@ -106,7 +118,16 @@ class ScriptedServer {
       sleep_unless_stopped(step.pause);
       (void)::send(conn, step.bytes.data(), step.bytes.size(), MSG_NOSIGNAL);
     }
-    sleep_unless_stopped(script.hold);
+    const auto until = std::chrono::steady_clock::now() + script.hold;
+    while (!stop_ && std::chrono::steady_clock::now() < until) {
+      pollfd fd{.fd = conn, .events = POLLIN, .revents = 0};
+      char byte = 0;
+      if (::poll(&fd, 1, 10) > 0 && ::recv(conn, &byte, 1, MSG_PEEK) == 0) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        abandoned_[index] = true;
+        break;
+      }
+    }
     ::close(conn);
   }
 
@@ -116,6 +137,7 @@ class ScriptedServer {
   std::atomic<bool> stop_{false};
   mutable std::mutex mutex_;
   std::vector<std::string> requests_;
+  std::vector<bool> abandoned_;
   std::thread thread_;
 };
 
