@@ -7,6 +7,21 @@ from collections.abc import Iterator
 
 import pytest
 
+# Timings the tests measure (e.g. train() to Complete, a fault's time to recover), shown in the
+# run's summary: pytest captures a test's own output, and these belong in every run's record.
+FIGURES: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    for figure in FIGURES:
+        terminalreporter.write_line(f"[figure] {figure}")
+
+
+@pytest.fixture
+def figures() -> list[str]:
+    """Where a test records a timing for the run's summary ("what: N s")."""
+    return FIGURES
+
 
 @pytest.fixture
 def sigint_raises_keyboard_interrupt() -> Iterator[None]:

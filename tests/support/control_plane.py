@@ -359,37 +359,54 @@ class ControlPlane:
         timings["etcd"] = time.monotonic() - t
 
         t = time.monotonic()
-        apiserver = self._spawn(
-            "kube-apiserver",
-            [
-                str(bin_dir / "kube-apiserver"),
-                f"--etcd-servers={client_url}",
-                "--bind-address=127.0.0.1",
-                f"--secure-port={api_port}",
-                "--advertise-address=127.0.0.1",
-                f"--cert-dir={pki}",
-                f"--tls-cert-file={pki / 'apiserver.crt'}",
-                f"--tls-private-key-file={pki / 'apiserver.key'}",
-                f"--client-ca-file={pki / 'client-ca.crt'}",
-                f"--token-auth-file={pki / 'tokens.csv'}",
-                "--authorization-mode=RBAC",
-                f"--service-account-issuer={server}",
-                f"--service-account-key-file={pki / 'sa.pub'}",
-                f"--service-account-signing-key-file={pki / 'sa.key'}",
-                "--service-cluster-ip-range=10.0.0.0/24",
-                "--disable-admission-plugins=ServiceAccount",
-                "--allow-privileged=true",
-                "--endpoint-reconciler-type=none",
-                "--shutdown-delay-duration=0s",
-                "--profiling=false",
-                *self._apiserver_extra_args(pki),
-            ],
-            tie_to_parent,
-        )
+        state["apiserver_argv"] = [
+            str(bin_dir / "kube-apiserver"),
+            f"--etcd-servers={client_url}",
+            "--bind-address=127.0.0.1",
+            f"--secure-port={api_port}",
+            "--advertise-address=127.0.0.1",
+            f"--cert-dir={pki}",
+            f"--tls-cert-file={pki / 'apiserver.crt'}",
+            f"--tls-private-key-file={pki / 'apiserver.key'}",
+            f"--client-ca-file={pki / 'client-ca.crt'}",
+            f"--token-auth-file={pki / 'tokens.csv'}",
+            "--authorization-mode=RBAC",
+            f"--service-account-issuer={server}",
+            f"--service-account-key-file={pki / 'sa.pub'}",
+            f"--service-account-signing-key-file={pki / 'sa.key'}",
+            "--service-cluster-ip-range=10.0.0.0/24",
+            "--disable-admission-plugins=ServiceAccount",
+            "--allow-privileged=true",
+            "--endpoint-reconciler-type=none",
+            "--shutdown-delay-duration=0s",
+            "--profiling=false",
+            *self._apiserver_extra_args(pki),
+        ]
+        self._start_apiserver(state, tie_to_parent, deadline)
+        timings["kube-apiserver"] = time.monotonic() - t
+
+    def _start_apiserver(self, state: dict, tie_to_parent: bool, deadline: float) -> None:
+        apiserver = self._spawn("kube-apiserver", state["apiserver_argv"], tie_to_parent)
         state["processes"]["kube-apiserver"] = apiserver
         self._write_state(state)
-        self._wait_ready("kube-apiserver", apiserver, lambda: self._readyz(server, pki), deadline)
-        timings["kube-apiserver"] = time.monotonic() - t
+        ready = functools.partial(self._readyz, state["server"], self.state_dir / "pki")
+        self._wait_ready("kube-apiserver", apiserver, ready, deadline)
+
+    def restart_apiserver(
+        self, down_for: float = 0.0, *, grace: float = 10.0, tie_to_parent: bool = True
+    ) -> None:
+        """Stops kube-apiserver (SIGTERM, SIGKILL after `grace` s), waits `down_for` seconds,
+        and starts it again with the same flags: same port, same etcd, so the objects stay.
+        For fault tests; use a control plane of the test's own, since every client of this one
+        sees the outage. With `tie_to_parent` the new process gets SIGKILL when the calling
+        thread ends."""
+        with self._locked():
+            state = self.read_state()
+            if not state or "apiserver_argv" not in state:
+                raise ControlPlaneError(f"no restartable control plane in {self.state_dir}")
+            self.processes.stop(state["processes"]["kube-apiserver"], grace)
+            time.sleep(down_for)
+            self._start_apiserver(state, tie_to_parent, time.monotonic() + self.start_timeout)
 
     # ---- stop ----
 

@@ -3,8 +3,13 @@
 It terminates TLS with the API server's own serving certificate (so clients verify it against the
 cluster's CA as usual), forwards each request to the real server with the client's headers (use a
 token kubeconfig: a client certificate cannot be forwarded), and applies scripted faults on the
-way: answer a status without forwarding, forward and then drop the answer (a lost response), or
-delay. Streams (watch, follow) pass through chunk by chunk. Only for tests; binds 127.0.0.1.
+way: answer a status without forwarding, forward and then drop the answer (a lost response),
+delay, stall (hold the connection open and send nothing, before the answer or mid-body), truncate
+the body (a promised Content-Length, or a chunked body, cut short, then close), or reset the
+connection (TCP RST) mid-body. Mid-body faults strike after ``after_lines`` complete lines plus
+``after_bytes`` bytes of the answer's body have passed (for a watch, lines are events; for a
+followed log, log lines), so a test knows exactly what the client had received. Streams (watch,
+follow) pass through chunk by chunk. Only for tests; binds 127.0.0.1.
 
     with FaultProxy(cluster) as proxy:
         proxy.inject("POST", "/trainjobs", lose_response=True)
@@ -14,7 +19,10 @@ delay. Streams (watch, follow) pass through chunk by chunk. Only for tests; bind
 from __future__ import annotations
 
 import http.client
+import select
+import socket
 import ssl
+import struct
 import threading
 import time
 from dataclasses import dataclass
@@ -28,16 +36,27 @@ _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "upgrade",
 
 @dataclass
 class Fault:
-    """One scripted fault for requests whose method matches and whose path contains ``path``."""
+    """One scripted fault for requests whose method matches, whose path contains ``path`` and
+    whose query contains ``query`` (e.g. "watch=1" or "follow=true" for the streams only)."""
 
     method: str
     path: str
     times: int = 1
+    query: str = ""
     status: int | None = None  # answer this status without forwarding
     body: bytes | None = None  # the answer's body (default: a failure Status)
     retry_after: str | None = None
     lose_response: bool = False  # forward, then close the connection without answering
     delay: float = 0.0  # wait this long before handling
+    stall: float = 0.0  # forward, then send nothing for this long with the connection open
+    truncate: bool = False  # cut the body short and close (Content-Length kept if not a stream)
+    reset: bool = False  # cut the body short with a TCP RST instead of a close
+    after_lines: int = 0  # where a mid-body stall, truncate or reset strikes: after these lines
+    after_bytes: int | None = None  # ... plus these bytes; None: before the answer's headers
+
+    @property
+    def mid_body(self) -> bool:
+        return self.after_bytes is not None or self.after_lines > 0
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -80,26 +99,117 @@ class _Handler(BaseHTTPRequestHandler):
             if fault and fault.lose_response:
                 response.read()
                 proxy._record(self.command, self.path, f"lost {response.status}")
-                self.close_connection = True
-                self.connection.shutdown(2)
+                self._hang_up()
+                return
+            if fault and fault.stall and not fault.mid_body:
+                proxy._record(self.command, self.path, f"stalled {response.status}")
+                self._stall(fault.stall)
                 return
             proxy._record(self.command, self.path, f"{outcome} {response.status}")
-            self.send_response(response.status)
-            for key, value in response.getheaders():
-                if key.lower() not in _HOP_BY_HOP and key.lower() != "content-length":
-                    self.send_header(key, value)
-            self.send_header("Transfer-Encoding", "chunked")
-            self.end_headers()
-            while chunk := response.read1(65536):
-                self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
-                self.wfile.flush()
-            self.wfile.write(b"0\r\n\r\n")
+            self._relay(response, fault if fault and fault.mid_body else None)
         except OSError:
             self.close_connection = True
         finally:
             upstream.close()
 
+    def _relay(self, response: http.client.HTTPResponse, fault: Fault | None) -> None:
+        """Sends the answer on, chunk by chunk; `fault` strikes at its place in the body."""
+        is_stream = "watch=1" in self.path or "follow=true" in self.path
+        keep_length = fault is not None and fault.truncate and not is_stream
+        whole = response.read() if keep_length else b""
+        self.send_response(response.status)
+        for key, value in response.getheaders():
+            if key.lower() not in _HOP_BY_HOP and key.lower() != "content-length":
+                self.send_header(key, value)
+        if keep_length:
+            self.send_header("Content-Length", str(len(whole)))
+        else:
+            self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        if keep_length:
+            assert fault is not None
+            self.wfile.write(whole[: _strike_at(whole, fault) or len(whole) // 2])
+            self.wfile.flush()
+            self.server.proxy._record(self.command, self.path, _struck(fault))
+            self._hang_up()
+            return
+        passed = b""  # what went through, to find the fault's place
+        while chunk := response.read1(65536):
+            at = _strike_at(passed + chunk, fault) if fault else None
+            if at is not None and fault is not None:
+                part = chunk[: max(at - len(passed), 0)]
+                # The chunk is announced whole and sent in part: a chunked body cut short.
+                self.wfile.write(b"%x\r\n%s" % (len(chunk), part))
+                self.wfile.flush()
+                self.server.proxy._record(self.command, self.path, _struck(fault))
+                if fault.stall:
+                    self._stall(fault.stall)
+                elif fault.reset:
+                    self._reset()
+                else:
+                    self._hang_up()
+                return
+            passed += chunk
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            self.wfile.flush()
+        self.wfile.write(b"0\r\n\r\n")
+
+    def _stall(self, seconds: float) -> None:
+        """Keeps the connection open and silent for `seconds` or until the client leaves;
+        records which, and after how long, in ``stall_endings``."""
+        self.wfile.flush()
+        start = time.monotonic()
+        end = start + seconds
+        ending = "ran its course"
+        while time.monotonic() < end and not self.server.proxy._closed:
+            if not select.select([self.connection], [], [], 0.1)[0]:
+                continue
+            try:
+                if self.connection.recv(65536) == b"":
+                    ending = "abandoned by the client"
+                    break
+            except ssl.SSLWantReadError:
+                continue
+            except OSError:
+                ending = "abandoned by the client"
+                break
+        with self.server.proxy._lock:
+            self.server.proxy.stall_endings.append((ending, time.monotonic() - start))
+        self._hang_up()
+
+    def _hang_up(self) -> None:
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def _reset(self) -> None:
+        """Closes with a TCP RST (SO_LINGER 0): the client reads "connection reset"."""
+        self.close_connection = True
+        raw = self.connection
+        raw.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        # Close the socket itself, not the TLS layer, so no close_notify goes out first.
+        socket.socket(fileno=raw.detach()).close()
+
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
+
+
+def _strike_at(data: bytes, fault: Fault) -> int | None:
+    """Offset in `data` where `fault` strikes, or None when `data` does not reach it yet."""
+    at = 0
+    for _ in range(fault.after_lines):
+        newline = data.find(b"\n", at)
+        if newline < 0:
+            return None
+        at = newline + 1
+    at += fault.after_bytes or 0
+    return at if at <= len(data) else None
+
+
+def _struck(fault: Fault) -> str:
+    what = "stalled" if fault.stall else "reset" if fault.reset else "truncated"
+    return f"{what} after {fault.after_lines} lines + {fault.after_bytes or 0} bytes"
 
 
 class _Server(ThreadingHTTPServer):
@@ -125,13 +235,18 @@ class FaultProxy:
         self.url = f"https://127.0.0.1:{self.port}"
         self._lock = threading.Lock()
         self._faults: list[Fault] = []
+        self._closed = False
         self.log: list[tuple[str, str, str]] = []
+        self.fault_times: list[float] = []  # time.monotonic() of each fault, as it struck
+        # ("abandoned by the client" or "ran its course", seconds the stall lasted)
+        self.stall_endings: list[tuple[str, float]] = []
 
     def __enter__(self) -> FaultProxy:
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._closed = True  # ends stalls
         self._server.shutdown()
         self._server.server_close()
 
@@ -163,7 +278,8 @@ class FaultProxy:
     def _take_fault(self, method: str, path: str) -> Fault | None:
         with self._lock:
             for fault in self._faults:
-                if fault.method == method and fault.path in path.split("?")[0]:
+                route, _, query = path.partition("?")
+                if fault.method == method and fault.path in route and fault.query in query:
                     fault.times -= 1
                     if fault.times <= 0:
                         self._faults.remove(fault)
@@ -173,3 +289,5 @@ class FaultProxy:
     def _record(self, method: str, path: str, outcome: str) -> None:
         with self._lock:
             self.log.append((method, path, outcome))
+            if not outcome.startswith("forwarded"):
+                self.fault_times.append(time.monotonic())

@@ -7,6 +7,7 @@
 #include <array>
 #include <atomic>
 #include <cctype>
+#include <chrono>
 #include <fstream>
 #include <mutex>
 #include <sstream>
@@ -56,6 +57,8 @@ struct Transfer {
   // libcurl's own words on a failure ("no alternative certificate subject name matches target
   // host name ..."), which say far more than curl_easy_strerror's generic text.
   std::array<char, CURL_ERROR_SIZE> error_detail{};
+  // When the server last sent anything (a header or body bytes), for the read deadline.
+  std::chrono::steady_clock::time_point last_data = std::chrono::steady_clock::now();
 };
 
 bool status_is_success(CURL* handle) {
@@ -90,6 +93,7 @@ size_t deliver(Transfer* t, char* data, size_t n) {
 // after curl returned.
 size_t on_body(char* data, size_t size, size_t count, void* user) noexcept {
   auto* t = static_cast<Transfer*>(user);
+  t->last_data = std::chrono::steady_clock::now();
   try {
     return deliver(t, data, size * count);
   } catch (...) {
@@ -116,6 +120,7 @@ void read_header(Transfer* t, std::string_view header) {
 
 size_t on_header(char* data, size_t size, size_t count, void* user) noexcept {
   auto* t = static_cast<Transfer*>(user);
+  t->last_data = std::chrono::steady_clock::now();
   const size_t n = size * count;
   try {
     read_header(t, std::string_view(data, n));
@@ -317,10 +322,19 @@ struct HttpClient::Impl {
     curl_easy_setopt(h, CURLOPT_HEADERDATA, &transfer);
   }
 
+  // How one transfer ended besides curl's own result.
+  struct Ending {
+    bool cancelled = false;
+    bool idle_expired = false;
+  };
+
   // Drives one transfer on the pair's multi handle, polling at most kPollSlice apart so that a
   // cancel (the caller's, the thread's Ctrl-C scope, or process shutdown) ends it promptly
-  // even while the server sends nothing.
-  static CURLcode drive(CURLM* multi, CURL* easy, const CancelCheck& cancel, bool& cancelled) {
+  // even while the server sends nothing, and so that the read deadline is checked. The read
+  // deadline is ours rather than CURLOPT_LOW_SPEED_TIME: that one counts whole seconds and
+  // also fires on a slow but live trickle.
+  static CURLcode drive(CURLM* multi, CURL* easy, const Transfer& transfer,
+                        std::chrono::milliseconds idle, const CancelCheck& cancel, Ending& ending) {
     constexpr int kPollSliceMs = 100;
     if (curl_multi_add_handle(multi, easy) != CURLM_OK) return CURLE_FAILED_INIT;
     CURLcode result = CURLE_OK;
@@ -340,8 +354,13 @@ struct HttpClient::Impl {
       }
       if (done || running == 0) break;
       if (ThreadCancelScope::cancelled() || (cancel && cancel())) {
-        cancelled = true;
+        ending.cancelled = true;
         result = CURLE_ABORTED_BY_CALLBACK;
+        break;
+      }
+      if (idle.count() > 0 && std::chrono::steady_clock::now() - transfer.last_data > idle) {
+        ending.idle_expired = true;
+        result = CURLE_OPERATION_TIMEDOUT;
         break;
       }
       if (curl_multi_poll(multi, nullptr, 0, kPollSliceMs, nullptr) != CURLM_OK) {
@@ -381,15 +400,22 @@ struct HttpClient::Impl {
       SecretHeaderList headers;
       configure(lease.easy(), request, transfer, headers, credential);
       ++requests;
-      bool cancelled = false;
-      const CURLcode code = drive(lease.multi(), lease.easy(), cancel, cancelled);
+      transfer.last_data = std::chrono::steady_clock::now();
+      Ending ending;
+      const CURLcode code =
+          drive(lease.multi(), lease.easy(), transfer, request.timeouts.idle, cancel, ending);
       curl_easy_getinfo(lease.easy(), CURLINFO_RESPONSE_CODE, &response.status);
       if (transfer.error) std::rethrow_exception(transfer.error);
       if (code != CURLE_OK && !(code == CURLE_WRITE_ERROR && transfer.stopped_by_sink)) {
         response.curl_code = static_cast<int>(code);
-        if (cancelled) {
+        response.idle_expired = ending.idle_expired;
+        if (ending.cancelled) {
           response.curl_error =
               shutting_down() ? "the process is shutting down" : "cancelled by the caller";
+        } else if (ending.idle_expired) {
+          response.curl_error =
+              fmt::format("the server sent nothing for {:.1f} s (the read deadline)",
+                          static_cast<double>(request.timeouts.idle.count()) / 1000.0);
         } else if (transfer.error_detail[0] != '\0') {
           response.curl_error = transfer.error_detail.data();
         } else {

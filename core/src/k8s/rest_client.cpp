@@ -68,8 +68,9 @@ nlohmann::json parse_body(const std::string& body, const RequestContext& context
   return parsed;
 }
 
-RestClient::RestClient(std::shared_ptr<http::HttpClient> http, http::Timeouts timeouts)
-    : http_(std::move(http)), timeouts_(timeouts) {}
+RestClient::RestClient(std::shared_ptr<http::HttpClient> http, http::Timeouts timeouts,
+                       StreamDeadlines streams)
+    : http_(std::move(http)), timeouts_(timeouts), streams_(streams) {}
 
 http::Response RestClient::attempt(http::Request request, std::chrono::milliseconds total) {
   request.timeouts = {.connect = std::min(timeouts_.connect, total), .total = total};
@@ -204,15 +205,20 @@ std::string RestClient::get_text(const std::string& path_and_query, const Reques
   return body_of({.method = "GET", .path_and_query = path_and_query}, context, Retry::kIdempotent);
 }
 
-void RestClient::stream(const std::string& path_and_query, const RequestContext& context,
-                        const http::LineSink& sink, std::chrono::milliseconds total_timeout,
-                        const http::CancelCheck& cancel) {
+StreamEnd RestClient::stream(const std::string& path_and_query, const RequestContext& context,
+                             const http::LineSink& sink, std::chrono::milliseconds total_timeout,
+                             std::chrono::milliseconds idle_timeout,
+                             const http::CancelCheck& cancel) {
   http::Request request{.method = "GET", .path_and_query = path_and_query};
-  request.timeouts = {.connect = timeouts_.connect, .total = total_timeout};
+  request.timeouts = {.connect = timeouts_.connect, .total = total_timeout, .idle = idle_timeout};
   const http::Response response = http_->stream_lines(request, sink, cancel);
   // A cancel is the caller's own decision, not a failure.
-  if (response.curl_code == CURLE_ABORTED_BY_CALLBACK) return;
+  if (response.curl_code == CURLE_ABORTED_BY_CALLBACK) return StreamEnd::kFinished;
+  if (response.idle_expired && response.status >= 200 && response.status < 300) {
+    return StreamEnd::kSilent;
+  }
   throw_if_failed(response, context);
+  return StreamEnd::kFinished;
 }
 
 }  // namespace kubeflow::k8s

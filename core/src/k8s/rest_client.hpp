@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "k8s/status.hpp"
+#include "k8s/stream_deadlines.hpp"
 #include "kubeflow/http/http_client.hpp"
 
 namespace kubeflow::k8s {
@@ -35,6 +36,12 @@ struct ListOptions {
 
 enum class PatchType { kMerge, kJson, kStrategicMerge };
 
+/// How a stream ended without an error.
+enum class StreamEnd {
+  kFinished,  ///< the server ended it, the sink stopped it, or the caller cancelled it
+  kSilent,    ///< the server answered, then sent nothing for the read deadline
+};
+
 /// Percent-encodes a query value (RFC 3986 unreserved characters stay).
 [[nodiscard]] std::string url_encode(std::string_view value);
 
@@ -53,7 +60,8 @@ enum class PatchType { kMerge, kJson, kStrategicMerge };
 /// Thread-safe.
 class RestClient {
  public:
-  RestClient(std::shared_ptr<http::HttpClient> http, http::Timeouts timeouts);
+  RestClient(std::shared_ptr<http::HttpClient> http, http::Timeouts timeouts,
+             StreamDeadlines streams = {});
 
   [[nodiscard]] nlohmann::json get(const Resource& r, const std::string& ns,
                                    const std::string& name);
@@ -80,14 +88,20 @@ class RestClient {
   [[nodiscard]] std::string get_text(const std::string& path_and_query,
                                      const RequestContext& context);
 
-  /// Streams a GET line by line (watch, follow logs). Returns when the server ends the stream,
-  /// `sink` returns false, or `cancel` returns true; throws for a failed request.
-  void stream(const std::string& path_and_query, const RequestContext& context,
-              const http::LineSink& sink, std::chrono::milliseconds total_timeout,
-              const http::CancelCheck& cancel = {});
+  /// Streams a GET line by line (watch, follow logs). Returns kFinished when the server ends
+  /// the stream, `sink` returns false, or `cancel` returns true; kSilent when the server
+  /// answered and then sent nothing for `idle_timeout` (0: no read deadline), which only the
+  /// caller can judge. Throws for a failed request, Error{kTimeout} also when the read deadline
+  /// passed before any answer.
+  [[nodiscard]] StreamEnd stream(const std::string& path_and_query, const RequestContext& context,
+                                 const http::LineSink& sink,
+                                 std::chrono::milliseconds total_timeout,
+                                 std::chrono::milliseconds idle_timeout,
+                                 const http::CancelCheck& cancel = {});
 
   [[nodiscard]] http::HttpClient& http() noexcept { return *http_; }
   [[nodiscard]] const http::Timeouts& timeouts() const noexcept { return timeouts_; }
+  [[nodiscard]] const StreamDeadlines& streams() const noexcept { return streams_; }
 
  private:
   enum class Retry { kNever, kIdempotent, kDelete };
@@ -102,6 +116,7 @@ class RestClient {
 
   std::shared_ptr<http::HttpClient> http_;
   http::Timeouts timeouts_;
+  StreamDeadlines streams_;
 };
 
 /// Parses a JSON body, dropping `metadata.managedFields`, which is large and never used.

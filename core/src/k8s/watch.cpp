@@ -9,14 +9,11 @@ namespace kubeflow::k8s {
 
 namespace {
 
-constexpr int kServerTimeoutSeconds = 30;
-constexpr std::chrono::seconds kClientTimeout{kServerTimeoutSeconds + 15};
-
 std::string watch_path(const Resource& r, const std::string& ns, const ListOptions& options,
-                       const std::string& resource_version) {
+                       const std::string& resource_version, std::chrono::seconds window) {
   std::string path =
       fmt::format("{}?watch=1&allowWatchBookmarks=true&timeoutSeconds={}&resourceVersion={}",
-                  collection_path(r, ns), kServerTimeoutSeconds, url_encode(resource_version));
+                  collection_path(r, ns), window.count(), url_encode(resource_version));
   if (!options.label_selector.empty()) {
     path += "&labelSelector=" + url_encode(options.label_selector);
   }
@@ -32,6 +29,7 @@ void watch(RestClient& rest, const Resource& resource, const std::string& ns,
            const ListOptions& options, std::string resource_version, const WatchHandler& handler,
            const Relist& relist, const std::function<bool()>& cancelled) {
   const RequestContext context{"watch", resource.kind, ns, "", rest.http().connection().server};
+  const StreamDeadlines& deadlines = rest.streams();
   Reconnect reconnect;
   bool need_relist = false;
   while (!cancelled()) {
@@ -41,8 +39,8 @@ void watch(RestClient& rest, const Resource& resource, const std::string& ns,
         resource_version = relist();
         need_relist = false;
       }
-      rest.stream(
-          watch_path(resource, ns, options, resource_version), context,
+      const StreamEnd end = rest.stream(
+          watch_path(resource, ns, options, resource_version, deadlines.watch_window), context,
           [&](std::string_view line) {
             if (line.empty()) return true;
             const auto event = nlohmann::json::parse(line, nullptr, false);
@@ -76,7 +74,22 @@ void watch(RestClient& rest, const Resource& resource, const std::string& ns,
             if (type != "BOOKMARK") handler(type, object);
             return !cancelled();
           },
-          kClientTimeout, cancelled);
+          deadlines.watch_total(), deadlines.watch_idle(), cancelled);
+      if (end == StreamEnd::kSilent) {
+        // A live API server ends a watch when its window is over: this connection is dead (a
+        // stalled proxy or API server). Resume from the last version, as after a drop.
+        throw Error(
+            ErrorCode::kTimeout,
+            fmt::format(
+                "watch {} in namespace {}: the API server sent nothing for {} s, "
+                "past the watch's own end",
+                resource.kind, ns,
+                std::chrono::duration_cast<std::chrono::seconds>(deadlines.watch_idle()).count()),
+            {.hint = "The connection to the API server stalled; check the network and "
+                     "any proxy in between",
+             .kind = resource.kind,
+             .ns = ns});
+      }
       reconnect.succeeded();  // the server ended the stream on time: it is there
     } catch (const Error& e) {
       // HTTP 410 (instead of an ERROR event) means the same as the event: our version is too

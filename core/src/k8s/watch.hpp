@@ -21,7 +21,8 @@ using Relist = std::function<std::string()>;
 /// timeout (every ~30 s) reconnects from the last version seen, and 410 Gone (history
 /// compacted) calls `relist` and continues from the new version. A dropped connection, a
 /// refused connect or a 429/5xx (an API server restarting) reconnects from the last version
-/// seen with backoff (0.2 s doubling to 5 s) for up to a minute of continuous failure. Throws
+/// seen with backoff (0.2 s doubling to 5 s) for up to a minute of continuous failure; so does
+/// silence past the read deadline (RestClient::streams().watch_idle()). Throws
 /// kubeflow::Error for any other failure, or when the outage lasts longer. Blocks.
 void watch(RestClient& rest, const Resource& resource, const std::string& ns,
            const ListOptions& options, std::string resource_version, const WatchHandler& handler,

@@ -62,13 +62,13 @@ void watch_job(k8s::RestClient& rest, const std::string& ns, RuntimeResolver& ru
     for (auto& pod : list["items"]) state.pods[pod["metadata"].value("name", "")] = pod;
     return list["metadata"].value("resourceVersion", "");
   };
-  auto relist_job = [&] {
+  auto get_job = [&] {
     auto job = rest.get(k8s::kTrainJobs, ns, name);
     std::lock_guard<std::mutex> lock(state.mutex);
     state.trainjob = job;
     return job["metadata"].value("resourceVersion", "");
   };
-  const std::string job_version = relist_job();
+  const std::string job_version = get_job();  // NotFound for a missing job
   const std::string pod_version = relist_pods();
   const auto& ref = state.trainjob["spec"]["runtimeRef"];
   const RuntimeInfo runtime =
@@ -77,6 +77,30 @@ void watch_job(k8s::RestClient& rest, const std::string& ns, RuntimeResolver& ru
 
   std::atomic<bool> stop{false};
   auto stopped = [&] { return stop.load() || cancelled(); };
+  const k8s::ListOptions job_options{.field_selector = "metadata.name=" + name};
+  // After a 410 the watch starts again from a list: the list's resourceVersion is "now", where
+  // the object's own is its last change, which an API server that restarted since may no
+  // longer serve (410 again, forever). What the list shows is emitted at once: the changes
+  // missed may have been the last ones.
+  auto relist_job = [&] {
+    auto list = rest.list(k8s::kTrainJobs, ns, job_options);
+    {
+      std::lock_guard<std::mutex> lock(state.mutex);
+      if (list["items"].empty()) {
+        state.deleted = true;  // deleted during the outage
+        stop = true;
+      } else {
+        state.trainjob = list["items"][0];
+      }
+    }
+    if (!stop) emit_if_changed(state, runtime, emit);
+    return list["metadata"].value("resourceVersion", "");
+  };
+  auto relist_pods_and_emit = [&] {
+    auto version = relist_pods();
+    emit_if_changed(state, runtime, emit);
+    return version;
+  };
   std::thread pod_watcher([&] {
     ThreadCancelScope scope(&stop);  // its relists abort too when the watch ends
     try {
@@ -91,7 +115,7 @@ void watch_job(k8s::RestClient& rest, const std::string& ns, RuntimeResolver& ru
             }
             emit_if_changed(state, runtime, emit);
           },
-          relist_pods, stopped);
+          relist_pods_and_emit, stopped);
     } catch (...) {
       std::lock_guard<std::mutex> lock(state.mutex);
       state.pod_error = std::current_exception();
@@ -100,7 +124,7 @@ void watch_job(k8s::RestClient& rest, const std::string& ns, RuntimeResolver& ru
   });
   try {
     k8s::watch(
-        rest, k8s::kTrainJobs, ns, {.field_selector = "metadata.name=" + name}, job_version,
+        rest, k8s::kTrainJobs, ns, job_options, job_version,
         [&](const std::string& type, const nlohmann::json& job) {
           if (type == "DELETED") {
             state.deleted = true;

@@ -50,7 +50,7 @@ void follow_container_log(k8s::RestClient& rest, const std::string& ns, const st
     size_t skipped = 0;
     if (!resume_time.empty()) path += "&sinceTime=" + k8s::url_encode(whole_seconds(resume_time));
     try {
-      rest.stream(
+      const k8s::StreamEnd end = rest.stream(
           path, context,
           [&](std::string_view raw) {
             reconnect.succeeded();
@@ -74,7 +74,11 @@ void follow_container_log(k8s::RestClient& rest, const std::string& ns, const st
             }
             return emit(std::string(text));
           },
-          std::chrono::hours(24), cancelled);
+          std::chrono::hours(24), rest.streams().log_silence, cancelled);
+      // Silence is normal for a log (the program prints nothing) and also what a stalled
+      // connection looks like: open it again from the last line, at once. Not a failure, so a
+      // quiet log never runs into the reconnect's outage limit.
+      if (end == k8s::StreamEnd::kSilent) continue;
       return;  // the container ended and its log with it
     } catch (const Error& e) {
       if (!k8s::Reconnect::retryable(e) || !reconnect.wait(cancelled)) throw;

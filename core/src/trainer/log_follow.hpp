@@ -17,7 +17,9 @@ namespace kubeflow::trainer {
 /// `sinceTime` (whole seconds, the API's precision) and skips what was already delivered
 /// (earlier timestamps, and as many lines of the last timestamp as were seen), so nothing is
 /// repeated or lost. Reconnects with k8s::Reconnect's backoff; throws kubeflow::Error when the
-/// outage lasts too long or the failure is not transient.
+/// outage lasts too long or the failure is not transient. A log silent for the client's
+/// StreamDeadlines::log_silence is opened again the same way (a stalled connection and a quiet
+/// program look alike), without counting as a failure.
 void follow_container_log(k8s::RestClient& rest, const std::string& ns, const std::string& pod,
                           const std::string& container, const Stream<std::string>::Emit& emit,
                           const Stream<std::string>::Cancelled& cancelled);

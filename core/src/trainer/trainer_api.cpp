@@ -84,7 +84,7 @@ struct TrainerApi::Impl {
   Impl(const config::ConnectionConfig& connection, std::string namespace_name,
        http::Timeouts timeouts)
       : http(std::make_shared<http::HttpClient>(connection)),
-        rest(http, timeouts),
+        rest(http, timeouts, k8s::stream_deadlines_from(config::process_env())),
         ns(!namespace_name.empty()              ? std::move(namespace_name)
            : !connection.namespace_name.empty() ? connection.namespace_name
                                                 : "default"),

@@ -31,19 +31,6 @@ from tests.support.harness import ControlPlaneError, log  # noqa: E402
 
 _HERE = Path(__file__).resolve().parent
 ENABLED = os.environ.get("KUBEFLOW_TEST_E2E") == "1"
-# Timings the tests measure (e.g. train() to Complete), shown in the run's summary.
-FIGURES: list[str] = []
-
-
-def pytest_terminal_summary(terminalreporter) -> None:
-    for figure in FIGURES:
-        terminalreporter.write_line(f"[e2e figure] {figure}")
-
-
-@pytest.fixture
-def e2e_figures() -> list[str]:
-    """Where a test records a timing for the summary ("what: N s")."""
-    return FIGURES
 
 
 def pytest_collection_modifyitems(config, items):

@@ -44,7 +44,7 @@ def fails():
 
 
 def test_torch_two_nodes_all_reduce_completes_with_logs_of_both_nodes(
-    full_cluster, namespace, e2e_figures
+    full_cluster, namespace, figures
 ):
     client = _client(full_cluster, namespace)
     t0 = time.monotonic()
@@ -64,9 +64,7 @@ def test_torch_two_nodes_all_reduce_completes_with_logs_of_both_nodes(
     assert any("e2e: rank 0 all_reduce=" in line for line in followed)
 
     job = client.wait_for_job_status(name, {"Complete"}, timeout=WAIT_TIMEOUT, polling_interval=1)
-    e2e_figures.append(
-        f"train() to Complete, 2-node torch all-reduce: {time.monotonic() - t0:.1f} s"
-    )
+    figures.append(f"train() to Complete, 2-node torch all-reduce: {time.monotonic() - t0:.1f} s")
     assert job.status == "Complete"
     assert job.num_nodes == 2
     assert sorted(s.name for s in job.steps) == ["node-0", "node-1"]

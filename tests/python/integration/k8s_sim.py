@@ -89,11 +89,13 @@ def create_pod(
     limits: dict | None = None,
     env: list | None = None,
     container: str | None = None,
+    node: str | None = None,
 ) -> dict:
     """A pod as JobSet would create it for replicated job ``role`` of TrainJob ``job``.
 
     The container is named like upstream's runtimes: ``node`` for node and launcher pods, the
     role for initializer pods. ``phase`` is set through the status subresource (no kubelet).
+    ``node`` binds it to a Node (e.g. tests/support/log_kubelet's, which serves its log).
     """
     name = name or f"{job}-{role}-0-{index}-x{index}"
     labels = {JOBSET_NAME: job, REPLICATED_JOB: role}
@@ -113,6 +115,8 @@ def create_pod(
         "metadata": {"name": name, "labels": labels},
         "spec": {"containers": [main], "terminationGracePeriodSeconds": 0},
     }
+    if node:
+        pod["spec"]["nodeName"] = node
     created = cluster.kube.create(f"/api/v1/namespaces/{namespace}/pods", pod)
     if phase:
         created = set_pod_phase(cluster, namespace, name, phase)

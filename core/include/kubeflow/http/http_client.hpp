@@ -13,10 +13,15 @@
 
 namespace kubeflow::http {
 
-/// Per-request limits. Every network call has both.
+/// Per-request limits. Every network call has a connect and a total limit.
 struct Timeouts {
   std::chrono::milliseconds connect{10'000};
   std::chrono::milliseconds total{120'000};  ///< upstream's DEFAULT_TIMEOUT is 120 s
+  /// Read deadline: the longest the server may send nothing (no header, no body byte), counted
+  /// from the start of the request and then from the last byte received; 0 means none. For
+  /// streams, where the total limit is long: a peer that keeps the TCP connection up but sends
+  /// nothing (a stalled proxy or API server) is noticed after this silence.
+  std::chrono::milliseconds idle{0};
 };
 
 struct Request {
@@ -35,6 +40,9 @@ struct Response {
   int curl_code = 0;        ///< CURLcode; 0 means the HTTP exchange completed
   std::string curl_error;   ///< curl's error text when curl_code != 0
   std::string retry_after;  ///< the Retry-After header, verbatim
+  /// The read deadline (Timeouts::idle) ended the transfer; curl_code is then
+  /// CURLE_OPERATION_TIMEDOUT and `status` is the answer's status if its headers had arrived.
+  bool idle_expired = false;
 };
 
 /// Returns true to keep streaming, false to stop early (not an error).
