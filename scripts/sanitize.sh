@@ -63,10 +63,11 @@ if [[ $kind == asan ]]; then
   find "$pkg" -name '_core*.so' -delete
   cp "$build_dir"/ext/_core*.so "$pkg/kubeflow/trainer/"
   # python itself is not instrumented, so the ASan runtime must be loaded first (LD_PRELOAD; the
-  # extension links libubsan itself). detect_leaks=0: CPython does not free everything at exit,
+  # extension links libubsan itself), with libstdc++ beside it: python does not link libstdc++,
+  # and ASan's __cxa_throw interceptor aborts when it is not there at start-up. detect_leaks=0: CPython does not free everything at exit,
   # and those are not our leaks; the Catch2 run above checks ours.
   t0=$SECONDS
-  if LD_PRELOAD="$(gcc -print-file-name=libasan.so)" ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
+  if LD_PRELOAD="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libstdc++.so)" ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
     BUILD_DIR="$build_dir" PYTHONPATH="$pkg" "$py" -m pytest tests/python -q -p no:cacheprovider \
     --ignore=tests/python/e2e "$@" >"$build_dir/pytest.log" 2>&1; then
     echo "sanitize: asan pytest: $(tail -n 1 "$build_dir/pytest.log") ($((SECONDS - t0)) s)"
