@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help setup build test test-cpp test-python test-e2e lint stub install example cluster-up cluster-down clean
+.PHONY: help setup build test test-cpp test-python test-e2e sanitize fuzz lint stub install example cluster-up cluster-down clean
 
 # CLUSTER=full: the full cluster (a node, scheduler, controllers, JobSet, Trainer; needs root).
 CLUSTER ?= control-plane
@@ -28,6 +28,12 @@ test-cpp: build  ## Run only the Catch2 suite
 
 test-python: build  ## Run only the Python unit tests
 	@PYTHONPATH=python .venv/bin/python -m pytest tests/python/unit -q
+
+sanitize: setup  ## ASan+UBSan (Catch2, pytest fast tier) and TSan (Catch2) builds and runs
+	@scripts/sanitize.sh asan; asan=$$?; scripts/sanitize.sh tsan && exit $$asan
+
+fuzz: setup  ## Each libFuzzer target (tests/fuzz) for FUZZ_SECONDS (default 60)
+	@FUZZ_JOBS=$$(nproc) scripts/fuzz.sh $(or $(FUZZ_SECONDS),60)
 
 lint: build  ## Static gates: ruff, mypy --strict, stubtest, clang-format, clang-tidy, repo rules
 	@scripts/lint.sh

@@ -24,7 +24,7 @@ gate() {  # gate NAME CMD...: runs CMD, prints its output only when it fails
   fi
 }
 
-cxx_sources() { git ls-files 'core/*.cpp' 'core/*.hpp' 'bindings/*.cpp' 'bindings/*.hpp' 'tests/cpp/*.cpp' 'tests/cpp/*.hpp' 'tests/python/ext/*.cpp'; }
+cxx_sources() { git ls-files 'core/*.cpp' 'core/*.hpp' 'bindings/*.cpp' 'bindings/*.hpp' 'tests/cpp/*.cpp' 'tests/cpp/*.hpp' 'tests/fuzz/*.cpp' 'tests/fuzz/*.hpp' 'tests/python/ext/*.cpp'; }
 tidy_sources() { git ls-files 'core/*.cpp' 'bindings/*.cpp'; }
 
 gate "ruff check" "$py" -m ruff check "${python_dirs[@]}"

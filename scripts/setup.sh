@@ -10,6 +10,9 @@ apt_packages=(
   nlohmann-json3-dev libcurl4-openssl-dev libssl-dev libfmt-dev catch2 libyaml-cpp-dev
   pybind11-json-dev
   clang-format clang-tidy
+  # Sanitizer and fuzzing builds (scripts/sanitize.sh, scripts/fuzz.sh): clang's libFuzzer and
+  # sanitizer runtimes; gcc's come with build-essential.
+  clang-14 libclang-rt-14-dev
 )
 missing=()
 for p in "${apt_packages[@]}"; do

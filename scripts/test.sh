@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # README's test command: builds, runs the static gates, the Catch2 suite and the pytest suites on
-# the fast tier (a real kube-apiserver + etcd on loopback), then the end-to-end tier (a full
+# the fast tier (a real kube-apiserver + etcd on loopback), the same under ASan+UBSan and TSan and
+# a bounded run of each fuzz target (docs/testing.md), then the end-to-end tier (a full
 # cluster where TrainJobs really run: tests/python/e2e). Everything is built once from Go modules
 # and Debian packages and cached under ~/.cache; every cluster started here is stopped here.
 # The end-to-end tier needs root on Linux: without it a person's run skips it and says so, CI fails.
@@ -83,7 +84,26 @@ ctest --test-dir build/dev --output-on-failure -j "$(nproc)" || status=1
 echo "== pytest (unit + integration)"
 # Exit 5 (no test collected) is a failure too.
 PYTHONPATH=python .venv/bin/python -m pytest tests/python -q --ignore=tests/python/e2e || status=1
+
+# ASan+UBSan: Catch2 + the pytest fast tier on the ASan-built extension; TSan: Catch2 (HTTP,
+# watch, streams, concurrency). Each builds its own dir (build/asan, build/tsan) and uses the
+# control plane above. KUBEFLOW_TEST_SANITIZE=0 skips them while iterating; CI never skips.
+if [[ -n ${CI:-} && ${KUBEFLOW_TEST_SANITIZE:-} == 0 ]]; then
+  echo "sanitizers: CI must run them (unset KUBEFLOW_TEST_SANITIZE)" >&2
+  status=1
+elif [[ ${KUBEFLOW_TEST_SANITIZE:-} == 0 ]]; then
+  echo "sanitizers and fuzzing: SKIPPED (KUBEFLOW_TEST_SANITIZE=0)"
+else
+  echo "== sanitizers: ASan+UBSan, TSan (scripts/sanitize.sh)"
+  scripts/sanitize.sh asan || status=1
+  scripts/sanitize.sh tsan || status=1
+fi
 "${control_plane[@]}" down >/dev/null 2>&1  # its memory is the full cluster's now
+
+if [[ ${KUBEFLOW_TEST_SANITIZE:-} != 0 ]]; then
+  echo "== fuzzing: a bounded run of each libFuzzer target (scripts/fuzz.sh)"
+  FUZZ_JOBS=$(nproc) scripts/fuzz.sh "${KUBEFLOW_FUZZ_SECONDS:-30}" || status=1
+fi
 
 if ((e2e)); then
   echo "== end-to-end (full cluster)"

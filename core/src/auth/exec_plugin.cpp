@@ -77,7 +77,9 @@ std::string exec_info(const config::ExecConfig& exec, const config::ConnectionCo
     }
     info["spec"]["cluster"] = std::move(c);
   }
-  return info.dump();
+  // The kubeconfig's strings are not checked for UTF-8: bytes that are not become U+FFFD, as
+  // for kubectl (dump() would throw).
+  return info.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 // Our environment, then the plugin's variables (they win), then KUBERNETES_EXEC_INFO.

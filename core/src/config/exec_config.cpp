@@ -120,7 +120,10 @@ std::string exec_cluster_extension(const NodeRef& cluster_at) {
     if (!extension.IsDefined() || extension.IsNull()) return {};
     YAML::Emitter out;
     out << YAML::Flow << extension;
-    return util::yaml_to_json(out.c_str(), cluster_at.file).dump();
+    // yaml-cpp does not check UTF-8; bytes that are not become U+FFFD, as Go's encoding/json
+    // writes them for kubectl (dump() would throw).
+    return util::yaml_to_json(out.c_str(), cluster_at.file)
+        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
   return {};
 }

@@ -19,7 +19,9 @@ namespace {
 }  // namespace
 
 YAML::Node child(const YAML::Node& parent, const char* key) {
-  if (!parent.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
+  // IsDefined first: on the node of a missing key (an entry without its body) every other
+  // query throws yaml-cpp's InvalidNode.
+  if (!parent.IsDefined() || !parent.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
   return parent[key];
 }
 

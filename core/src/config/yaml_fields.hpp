@@ -15,8 +15,8 @@ struct NodeRef {
   const std::string& path;
 };
 
-/// `parent[key]`, or an undefined node when `parent` is not a mapping (yaml-cpp throws on
-/// subscripting a scalar).
+/// `parent[key]`, or an undefined node when `parent` is not a mapping or is itself undefined
+/// (yaml-cpp throws on subscripting a scalar or querying a missing key's node).
 [[nodiscard]] YAML::Node child(const YAML::Node& parent, const char* key);
 
 /// Whether `parent[key]` is present and not null.

@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "auth/exec_credentials.hpp"
+#include "http/line_splitter.hpp"
 #include "kubeflow/error.hpp"
 #include "kubeflow/lifecycle.hpp"
 
@@ -50,7 +51,7 @@ struct Transfer {
   std::string body;
   std::string retry_after;
   const LineSink* sink = nullptr;
-  std::string pending;  // a partial line waiting for its '\n'
+  LineSplitter lines;
   bool stopped_by_sink = false;
   CURL* handle = nullptr;
   std::exception_ptr error;  // thrown by a sink; rethrown after the transfer, never into curl
@@ -73,19 +74,10 @@ size_t deliver(Transfer* t, char* data, size_t n) {
     t->body.append(data, n);
     return n;
   }
-  t->pending.append(data, n);
-  size_t start = 0;
-  for (size_t nl = t->pending.find('\n'); nl != std::string::npos;
-       nl = t->pending.find('\n', start)) {
-    std::string_view line(t->pending.data() + start, nl - start);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (!(*t->sink)(line)) {
-      t->stopped_by_sink = true;
-      return 0;  // makes curl stop with CURLE_WRITE_ERROR, which we treat as a clean end
-    }
-    start = nl + 1;
+  if (!t->lines.feed(std::string_view(data, n), *t->sink)) {
+    t->stopped_by_sink = true;
+    return 0;  // makes curl stop with CURLE_WRITE_ERROR, which we treat as a clean end
   }
-  t->pending.erase(0, start);
   return n;
 }
 
@@ -423,9 +415,9 @@ struct HttpClient::Impl {
         }
       }
     }
-    if (sink != nullptr && !transfer.pending.empty() && response.curl_code == 0 &&
+    if (sink != nullptr && !transfer.lines.pending().empty() && response.curl_code == 0 &&
         !transfer.stopped_by_sink && response.status >= 200 && response.status < 300) {
-      (*sink)(transfer.pending);  // a last line without its newline
+      (*sink)(transfer.lines.pending());  // a last line without its newline
     }
     response.body = std::move(transfer.body);
     response.retry_after = std::move(transfer.retry_after);

@@ -2,6 +2,7 @@
 #include "k8s/watch.hpp"
 
 #include "k8s/reconnect.hpp"
+#include "k8s/watch_event.hpp"
 
 #include <fmt/format.h>
 
@@ -42,36 +43,20 @@ void watch(RestClient& rest, const Resource& resource, const std::string& ns,
       const StreamEnd end = rest.stream(
           watch_path(resource, ns, options, resource_version, deadlines.watch_window), context,
           [&](std::string_view line) {
-            if (line.empty()) return true;
-            const auto event = nlohmann::json::parse(line, nullptr, false);
-            if (!event.is_object()) return true;
+            WatchEvent event = parse_watch_event(line);
+            if (event.kind == WatchEvent::Kind::kIgnored) return true;
             reconnect.succeeded();
-            const auto type_it = event.find("type");
-            const std::string type =
-                type_it != event.end() && type_it->is_string() ? type_it->get<std::string>() : "";
-            const auto& object = event.contains("object") ? event["object"] : nlohmann::json{};
-            if (type == "ERROR") {
-              const auto code = object.is_object() ? object.find("code") : object.end();
-              if (object.is_object() && code != object.end() && *code == 410) {
-                need_relist = true;
-                return false;
-              }
-              const auto message = object.is_object() ? object.find("message") : object.end();
-              throw Error(
-                  ErrorCode::kServerError,
-                  fmt::format("watch {} failed: {}", resource.kind,
-                              object.is_object() && message != object.end() ? message->dump()
-                                                                            : event.dump()),
-                  {.kind = resource.kind, .ns = ns});
+            if (event.kind == WatchEvent::Kind::kGone) {
+              need_relist = true;
+              return false;
             }
-            if (object.is_object() && object.contains("metadata")) {
-              const auto& metadata = object["metadata"];
-              if (metadata.is_object() && metadata.contains("resourceVersion") &&
-                  metadata["resourceVersion"].is_string()) {
-                resource_version = metadata["resourceVersion"].get<std::string>();
-              }
+            if (event.kind == WatchEvent::Kind::kError) {
+              throw Error(ErrorCode::kServerError,
+                          fmt::format("watch {} failed: {}", resource.kind, event.error_message),
+                          {.kind = resource.kind, .ns = ns});
             }
-            if (type != "BOOKMARK") handler(type, object);
+            if (event.resource_version) resource_version = std::move(*event.resource_version);
+            if (event.kind == WatchEvent::Kind::kObject) handler(event.type, event.object);
             return !cancelled();
           },
           deadlines.watch_total(), deadlines.watch_idle(), cancelled);

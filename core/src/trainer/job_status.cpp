@@ -2,6 +2,9 @@
 #include "trainer/job_status.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <limits>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -26,10 +29,21 @@ std::string string_member(const nlohmann::json& object, const char* key) {
   return value.is_string() ? value.get<std::string>() : std::string{};
 }
 
-std::string completion_index(const nlohmann::json& metadata) {
-  std::string index = string_member(member(metadata, "labels"), kCompletionIndex);
-  if (index.empty()) index = string_member(member(metadata, "annotations"), kCompletionIndex);
-  return index.empty() ? "0" : index;
+// The pod's completion index (label, else annotation; 0 when neither), or nullopt when it is not
+// a number we can place: the Job controller always writes one, a hand-made pod may write "x".
+std::optional<int> completion_index(const nlohmann::json& metadata) {
+  std::string text = string_member(member(metadata, "labels"), kCompletionIndex);
+  if (text.empty()) text = string_member(member(metadata, "annotations"), kCompletionIndex);
+  if (text.empty()) return 0;
+  int index = 0;
+  const char* end = text.data() + text.size();
+  const auto [stop, error] = std::from_chars(text.data(), end, index);
+  // INT_MAX is refused too: an MPI worker's step number is its index plus one.
+  if (error != std::errc{} || stop != end || index < 0 ||
+      index == std::numeric_limits<int>::max()) {
+    return std::nullopt;
+  }
+  return index;
 }
 
 bool all_digits(const std::string& s) {
@@ -57,7 +71,8 @@ void fill_devices(const nlohmann::json* container, StepInfo& step) {
   }
 }
 
-StepInfo step_for_pod(const nlohmann::json& pod, const std::string& role, const RuntimeInfo& rt) {
+StepInfo step_for_pod(const nlohmann::json& pod, const std::string& role, int index,
+                      const RuntimeInfo& rt) {
   const auto& metadata = member(pod, "metadata");
   StepInfo step;
   step.pod_name = string_member(metadata, "name");
@@ -69,7 +84,6 @@ StepInfo step_for_pod(const nlohmann::json& pod, const std::string& role, const 
     fill_devices(find_container(pod, role), step);
     return step;
   }
-  int index = std::stoi(completion_index(metadata));
   // With mpirun the launcher is node-0, so the workers shift up by one.
   if (rt.launcher == Launcher::kMpirun && role != "launcher") ++index;
   step.name = fmt::format("node-{}", index);
@@ -153,9 +167,14 @@ TrainJobInfo job_from_objects(const nlohmann::json& trainjob,
     const std::string role = string_member(member(pod_meta, "labels"), kReplicatedJobLabel);
     if (role.empty()) continue;
     std::string key = role;
-    if (role == "node" || role == "launcher") key += "-" + completion_index(pod_meta);
+    std::optional<int> index = 0;
+    if (role == "node" || role == "launcher") {
+      index = completion_index(pod_meta);
+      if (!index) continue;  // no step to place it at
+      key += "-" + std::to_string(*index);
+    }
     if (!seen.insert(key).second) continue;
-    info.steps.push_back(step_for_pod(*pod, role, runtime));
+    info.steps.push_back(step_for_pod(*pod, role, *index, runtime));
   }
   std::stable_sort(info.steps.begin(), info.steps.end(), [](const StepInfo& a, const StepInfo& b) {
     const bool a_node = a.name.rfind("node-", 0) == 0;

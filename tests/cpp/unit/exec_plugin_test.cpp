@@ -258,3 +258,33 @@ TEST_CASE("exec: a plugin that cannot give a credential fails with a typed error
     CHECK_FALSE(running());
   }
 }
+
+// Found by tests/fuzz/fuzz_kubeconfig: a byte that is not UTF-8 in the exec extension made
+// nlohmann's dump() throw its type_error out of the loader (and, in the server URL, out of the
+// plugin run). Such bytes become U+FFFD, as Go's encoding/json writes them for kubectl.
+TEST_CASE("exec: bytes that are not UTF-8 reach the plugin as U+FFFD, not an exception", "[exec]") {
+  const std::string replacement = "\xEF\xBF\xBD";
+  TempDir dir;
+  const auto file = dir.write(
+      "config",
+      one_context(kServer + "    extensions:\n    - name: client.authentication.k8s.io/exec\n"
+                            "      extension: {audience: \"a\x92\"}\n",
+                  "    exec:\n      apiVersion: " + std::string(kV1) +
+                      "\n      command: get-token\n      provideClusterInfo: true\n"));
+  const ConnectionConfig c = load_file(file);
+  REQUIRE(c.exec);
+  CHECK(nlohmann::json::parse(c.exec->cluster_config_json)["audience"] == "a" + replacement);
+
+  const std::string seen = dir.path("seen.json");
+  ExecConfig exec =
+      exec_config(script(dir, "plugin",
+                         "printf '%s' \"$KUBERNETES_EXEC_INFO\" > '" + seen + "'\nprintf '%s' '" +
+                             credential_json(R"({"token":")" + kToken + R"("})") + "'\n"));
+  exec.provide_cluster_info = true;
+  ConnectionConfig cluster;
+  cluster.server = "https://h\x92.example.test";
+  (void)run_exec_plugin(exec, cluster, std::chrono::seconds(30));
+  std::ifstream info_file(seen);
+  CHECK(nlohmann::json::parse(info_file)["spec"]["cluster"]["server"] ==
+        "https://h" + replacement + ".example.test");
+}

@@ -113,3 +113,19 @@ TEST_CASE("job status: memory-only limits do not break the step", "[job_status]"
   CHECK(info.steps[0].device == "Unknown");
   CHECK(info.status == "Running");
 }
+
+// Found by tests/fuzz/fuzz_trainjob: a completion index that is not a number made std::stoi throw
+// std::invalid_argument (or std::out_of_range) out of get_job instead of reading the job.
+TEST_CASE("job status: a node pod whose completion index is not a number is left out",
+          "[job_status]") {
+  const std::string bad = GENERATE("x", "-1", "99999999999", "2147483647", "1 ", "");
+  std::vector<json> pods = {pod("a", "node", 0, "Running", "2025-06-01T10:00:00Z"),
+                            pod("b", "node", 1, "Running", "2025-06-01T10:00:00Z")};
+  pods[1]["metadata"]["labels"]["batch.kubernetes.io/job-completion-index"] = bad;
+  const auto info = job_from_objects(trainjob(json::array(), 1), ptrs(pods), torch());
+  INFO("index " << bad);
+  // An empty index reads as 0, as a missing one does: b then repeats a's step and a is kept.
+  REQUIRE(info.steps.size() == 1);
+  CHECK(info.steps[0].pod_name == "a");
+  CHECK(info.steps[0].name == "node-0");
+}

@@ -321,3 +321,38 @@ TEST_CASE("kubeconfig: no secret appears in any error message", "[config]") {
   CHECK_THAT(e.details().hint, !Catch::Contains("c2VjcmV0"));
   CHECK_THAT(e.details().field, !Catch::Contains("c2VjcmV0"));
 }
+
+// Found by tests/fuzz/fuzz_kubeconfig: an entry without its body (a misspelt "context:" key)
+// made yaml-cpp throw its own InvalidNode out of the loader instead of our error.
+TEST_CASE("kubeconfig: an entry without its body is empty, not a foreign exception", "[config]") {
+  TempDir dir;
+  SECTION("a context without context") {
+    const auto file = dir.write("config",
+                                "current-context: ctx\n"
+                                "clusters:\n- name: c\n  cluster:\n" +
+                                    kServer + "contexts:\n- name: ctx\n  contxt: {cluster: c}\n");
+    const Error e = file_error(file);
+    CHECK(e.code() == ErrorCode::kConfig);
+    CHECK(e.details().field == "contexts[ctx].context.cluster");
+  }
+  SECTION("a cluster without cluster") {
+    const auto file = dir.write("config",
+                                "current-context: ctx\n"
+                                "clusters:\n- name: c\n  clustr: {}\n"
+                                "contexts:\n- name: ctx\n  context: {cluster: c}\n");
+    const Error e = file_error(file);
+    CHECK(e.code() == ErrorCode::kConfig);
+    CHECK_THAT(e.details().field, Catch::StartsWith("clusters[c].cluster"));
+  }
+  SECTION("a user without user: anonymous") {
+    const auto file = dir.write("config",
+                                "current-context: ctx\n"
+                                "clusters:\n- name: c\n  cluster:\n" +
+                                    kServer +
+                                    "users:\n- name: u\n  usr: {token: t}\n"
+                                    "contexts:\n- name: ctx\n  context: {cluster: c, user: u}\n");
+    const auto config = load_file(file);
+    CHECK(config.server == "https://c.example.test");
+    CHECK(config.token.empty());
+  }
+}
