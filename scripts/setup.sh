@@ -13,6 +13,7 @@ apt_packages=(
   # Sanitizer and fuzzing builds (scripts/sanitize.sh, scripts/fuzz.sh): clang's libFuzzer and
   # sanitizer runtimes; gcc's come with build-essential.
   clang-14 libclang-rt-14-dev
+  ccache  # fresh clones rebuild every tree: objects are reused from ~/.cache/ccache
 )
 missing=()
 for p in "${apt_packages[@]}"; do
