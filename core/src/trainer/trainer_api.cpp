@@ -256,7 +256,7 @@ nlohmann::json TrainerApi::stored_job_manifest(const std::string& name) {
 
 std::string TrainerApi::submit_job(const nlohmann::json& manifest) {
   const nlohmann::json body = manifest_for_create(manifest, impl_->ns);
-  const std::string name = body["metadata"]["name"].get<std::string>();
+  const auto& name = body["metadata"]["name"].get_ref<const std::string&>();
   return guarded("create", "TrainJob", impl_->ns, name, [&] {
     (void)impl_->rest.create(k8s::kTrainJobs, impl_->ns, body);
     return name;
