@@ -26,6 +26,7 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
 from tests.support.control_plane import ClusterInfo, ControlPlane  # noqa: E402
+from tests.support.fault_proxy import FaultProxy  # noqa: E402
 from tests.support.harness import ControlPlaneError, log  # noqa: E402
 
 _HERE = Path(__file__).resolve().parent
@@ -72,3 +73,10 @@ def namespace(cluster, request) -> str:
     name = _namespace_name(request.node.name)
     cluster.kube.create_namespace(name, labels={"kubeflow-test": "true"})
     return name
+
+
+@pytest.fixture
+def proxy(cluster) -> Iterator[FaultProxy]:
+    """A fault-injecting HTTPS proxy in front of the session's API server (fault_proxy.py)."""
+    with FaultProxy(cluster) as p:
+        yield p

@@ -37,12 +37,6 @@ TRAINJOBS = "/trainjobs"
 
 
 @pytest.fixture
-def proxy(cluster):
-    with FaultProxy(cluster) as p:
-        yield p
-
-
-@pytest.fixture
 def proxied(cluster, namespace, proxy, tmp_path) -> str:
     """A kubeconfig (bearer token) whose server is the proxy."""
     return proxy.kubeconfig(cluster.token_kubeconfig, tmp_path / "proxied", namespace)

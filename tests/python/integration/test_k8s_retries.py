@@ -13,15 +13,8 @@ from kubeflow.common.types import KubernetesBackendConfig
 from kubeflow.trainer import CustomTrainerContainer, TrainerClient
 from kubeflow.trainer.errors import AlreadyExistsError, ServerError, TooManyRequestsError
 from kubeflow.trainer.options import Name
-from tests.support.fault_proxy import FaultProxy
 
 TRAINJOBS = "/trainjobs"
-
-
-@pytest.fixture
-def proxy(cluster):
-    with FaultProxy(cluster) as p:
-        yield p
 
 
 @pytest.fixture
