@@ -4,9 +4,14 @@ kernel tunable of the full cluster is left, even though a pod really ran in betw
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from tests.support import node, processes
 from tests.support.full_cluster import FullCluster
@@ -46,9 +51,19 @@ def snapshot() -> dict:
     }
 
 
-def test_down_leaves_the_machine_as_it_was(tmp_path):
+@pytest.fixture
+def short_dir() -> Iterator[Path]:
+    # The kubelet binds unix sockets under its root dir (pod-resources/<10 digits>), and a socket
+    # path has at most 107 bytes: pytest's tmp_path (/tmp/pytest-of-root/pytest-NNN/<test>0/...)
+    # is too long once NNN has three digits.
+    path = Path(tempfile.mkdtemp(prefix="kf-machine-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def test_down_leaves_the_machine_as_it_was(short_dir):
     before = snapshot()
-    cluster = FullCluster(tmp_path / "machine")
+    cluster = FullCluster(short_dir / "machine")
     cluster.stop_at_exit()
     info = cluster.up(tie_to_parent=True)
     try:
