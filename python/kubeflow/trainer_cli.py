@@ -275,7 +275,10 @@ def _run(args: argparse.Namespace) -> int:
 
         try:
             _emit(client.get_job_manifest(args.name), args.output)
-        except ValidationError:  # no manifests on the local backend: its own view
+        except ValidationError as error:
+            if error.field != "backend_config":
+                raise
+            # The local backend has no manifests: its own view of the job.
             _emit(_plain(client.get_job(args.name)), args.output)
     elif args.command == "logs":
         for line in client.get_job_logs(args.name, step=args.step, follow=args.follow):

@@ -3,9 +3,12 @@ and how they report progress. Standard library only, like the rest of tests/supp
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,3 +32,21 @@ def build_output_dir(script: Path) -> Path:
             f"{script.relative_to(REPO_ROOT)} failed (exit code {proc.returncode})"
         )
     return Path(lines[-1])
+
+
+@contextlib.contextmanager
+def running_for_tests(cluster: Any, what: str) -> Iterator[Any]:
+    """Start ``cluster`` (a ControlPlane or a FullCluster) for a pytest fixture, yield its info
+    and stop it afterwards, also when the test process dies. A start that fails fails the test
+    with the reason, without a traceback."""
+    import pytest
+
+    cluster.stop_at_exit()
+    try:
+        info = cluster.up(tie_to_parent=True)
+    except ControlPlaneError as e:
+        pytest.fail(f"could not start {what}: {e}", pytrace=False)
+    try:
+        yield info
+    finally:
+        cluster.down()

@@ -27,7 +27,7 @@ if str(REPO_ROOT) not in sys.path:
 
 from tests.support.control_plane import ClusterInfo  # noqa: E402
 from tests.support.full_cluster import FullCluster  # noqa: E402
-from tests.support.harness import ControlPlaneError, log  # noqa: E402
+from tests.support.harness import log, running_for_tests  # noqa: E402
 
 _HERE = Path(__file__).resolve().parent
 ENABLED = os.environ.get("KUBEFLOW_TEST_E2E") == "1"
@@ -55,16 +55,10 @@ def full_cluster(tmp_path_factory) -> Iterator[ClusterInfo]:
             yield cluster.info()
             return
         log(f"KUBEFLOW_TEST_FULL_STATE_DIR={shared} has no running cluster; starting one")
-    cluster = FullCluster(tmp_path_factory.mktemp("full"))
-    cluster.stop_at_exit()
-    try:
-        info = cluster.up(tie_to_parent=True)
-    except ControlPlaneError as e:
-        pytest.fail(f"could not start the full cluster: {e}", pytrace=False)
-    try:
+    with running_for_tests(
+        FullCluster(tmp_path_factory.mktemp("full")), "the full cluster"
+    ) as info:
         yield info
-    finally:
-        cluster.down()
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ if str(REPO_ROOT) not in sys.path:
 
 from tests.support.control_plane import ClusterInfo, ControlPlane  # noqa: E402
 from tests.support.fault_proxy import FaultProxy  # noqa: E402
-from tests.support.harness import ControlPlaneError, log  # noqa: E402
+from tests.support.harness import log, running_for_tests  # noqa: E402
 
 _HERE = Path(__file__).resolve().parent
 
@@ -50,16 +50,10 @@ def cluster(tmp_path_factory) -> Iterator[ClusterInfo]:
             yield cp.info()
             return
         log(f"KUBEFLOW_TEST_STATE_DIR={shared} has no running control plane; starting one")
-    cp = ControlPlane(tmp_path_factory.mktemp("cluster"))
-    cp.stop_at_exit()
-    try:
-        info = cp.up(tie_to_parent=True)
-    except ControlPlaneError as e:
-        pytest.fail(f"could not start the test control plane: {e}", pytrace=False)
-    try:
+    with running_for_tests(
+        ControlPlane(tmp_path_factory.mktemp("cluster")), "the test control plane"
+    ) as info:
         yield info
-    finally:
-        cp.down()
 
 
 def _namespace_name(test_name: str) -> str:

@@ -34,7 +34,7 @@ from tests.python.integration.k8s_sim import (
 )
 from tests.support.control_plane import ClusterInfo, ControlPlane
 from tests.support.fault_proxy import FaultProxy
-from tests.support.harness import ControlPlaneError
+from tests.support.harness import running_for_tests
 from tests.support.log_kubelet import LogKubelet
 
 LINES = 40
@@ -138,15 +138,8 @@ def test_a_quiet_log_is_reopened_without_losing_or_repeating_a_line(
 def own_control_plane(tmp_path_factory) -> Iterator[tuple[ControlPlane, ClusterInfo]]:
     """A control plane for this module alone: its API server is restarted."""
     cp = ControlPlane(tmp_path_factory.mktemp("restartable"))
-    cp.stop_at_exit()
-    try:
-        info = cp.up(tie_to_parent=True)
-    except ControlPlaneError as e:
-        pytest.fail(f"could not start a second control plane: {e}", pytrace=False)
-    try:
+    with running_for_tests(cp, "a second control plane") as info:
         yield cp, info
-    finally:
-        cp.down()
 
 
 def test_a_watch_survives_an_api_server_restart(own_control_plane, figures):

@@ -14,7 +14,7 @@ from kubeflow.common.constants import DEFAULT_TIMEOUT
 from kubeflow.common.types import KubernetesBackendConfig
 from kubeflow.trainer import _core, _validation
 from kubeflow.trainer.backends.base import RuntimeBackend
-from kubeflow.trainer.backends.kubernetes import _convert, request, trainer_spec
+from kubeflow.trainer.backends.kubernetes import _convert, manifests, request, trainer_spec
 from kubeflow.trainer.constants import constants
 from kubeflow.trainer.errors import (
     InsecureConnectionWarning,
@@ -189,7 +189,7 @@ class KubernetesBackend(RuntimeBackend):
     def submit_job(self, manifest: Mapping[str, Any] | str) -> str:
         """See TrainerClient.submit_job."""
         if isinstance(manifest, str):
-            parsed = _core.manifest_from_text(manifest, "manifest")
+            parsed = manifests.manifest_from_yaml(manifest)
         elif isinstance(manifest, Mapping):
             parsed = dict(manifest)
         else:
