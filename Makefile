@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help setup build test test-cpp test-python test-e2e sanitize fuzz lint stub install example cluster-up cluster-down clean
+.PHONY: help setup build test test-cpp test-python test-e2e sanitize fuzz lint stub docs screenshot install example cluster-up cluster-down clean
 
 # CLUSTER=full: the full cluster (a node, scheduler, controllers, JobSet, Trainer; needs root).
 CLUSTER ?= control-plane
@@ -40,6 +40,12 @@ lint: build  ## Static gates: ruff, mypy --strict, stubtest, clang-format, clang
 
 stub: build  ## Regenerate python/kubeflow/trainer/_core.pyi from the built extension
 	@scripts/stub.sh
+
+docs: build  ## The HTML docs: user guide, pages, API reference (Sphinx, warnings are errors) in build/docs
+	@scripts/docs.sh
+
+screenshot: build  ## Regenerate docs/notebook.png: the executed local notebook in headless Chromium
+	@.venv/bin/python tools/docs/notebook_screenshot.py
 
 install: setup  ## pip-install the package into .venv (a regular wheel build)
 	@.venv/bin/python -m pip install -q --disable-pip-version-check .

@@ -34,8 +34,9 @@ if [[ ! -x .venv/bin/python ]]; then
   "$python_bin" -m venv .venv
 fi
 stamp=.venv/.requirements-stamp
-if [[ ! -f $stamp ]] || ! cmp -s requirements-dev.txt "$stamp"; then
-  echo "setup: installing Python tools from requirements-dev.txt"
-  .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
-  cp requirements-dev.txt "$stamp"
+requirements=(requirements-dev.txt requirements-docs.txt)  # docs: Sphinx, notebook execution
+if [[ ! -f $stamp ]] || ! cat "${requirements[@]}" | cmp -s - "$stamp"; then
+  echo "setup: installing Python tools from ${requirements[*]}"
+  .venv/bin/python -m pip install -q --disable-pip-version-check "${requirements[@]/#/-r}"
+  cat "${requirements[@]}" >"$stamp"
 fi

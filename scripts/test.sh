@@ -81,9 +81,12 @@ fi
 echo "== Catch2 (ctest)"
 ctest --test-dir build/dev --output-on-failure -j "$(nproc)" || status=1
 
-echo "== pytest (unit + integration)"
+echo "== pytest (unit + integration; the example notebooks run in test_notebook_*.py)"
 # Exit 5 (no test collected) is a failure too.
 PYTHONPATH=python .venv/bin/python -m pytest tests/python -q --ignore=tests/python/e2e || status=1
+
+echo "== docs (scripts/docs.sh: Sphinx, warnings are errors)"
+scripts/docs.sh || status=1
 
 # ASan+UBSan: Catch2 + the pytest fast tier on the ASan-built extension; TSan: Catch2 (HTTP,
 # watch, streams, concurrency). Each builds its own dir (build/asan, build/tsan) and uses the
