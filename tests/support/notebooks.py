@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+import yaml
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell
 
@@ -36,6 +37,17 @@ def kernelspec(directory: Path, env: Mapping[str, str]) -> Path:
     }
     (spec / "kernel.json").write_text(json.dumps(kernel))
     return directory
+
+
+def kubeconfig_in_namespace(source: str, namespace: str, target: Path) -> Path:
+    """A copy of ``source`` whose current context uses ``namespace``, as ``kubectl config
+    set-context --current --namespace`` writes it: the notebooks call ``TrainerClient()``."""
+    config = yaml.safe_load(Path(source).read_text())
+    for context in config["contexts"]:
+        if context["name"] == config["current-context"]:
+            context["context"]["namespace"] = namespace
+    target.write_text(yaml.safe_dump(config))
+    return target
 
 
 def execute(

@@ -12,28 +12,17 @@ import time
 from pathlib import Path
 
 import pytest
-import yaml
 
 from tests.support import notebooks
-
-
-def _kubeconfig_in(namespace: str, source: str, target: Path) -> Path:
-    """A copy of ``source`` whose current context uses ``namespace``, as ``kubectl config
-    set-context --current --namespace`` would write it."""
-    config = yaml.safe_load(Path(source).read_text())
-    current = config["current-context"]
-    for context in config["contexts"]:
-        if context["name"] == current:
-            context["context"]["namespace"] = namespace
-    target.write_text(yaml.safe_dump(config))
-    return target
 
 
 @pytest.mark.slow
 def test_cluster_quickstart_notebook_creates_and_deletes_a_job(
     cluster, namespace: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, figures: list[str]
 ) -> None:
-    kubeconfig = _kubeconfig_in(namespace, cluster.admin_kubeconfig, tmp_path / "kubeconfig")
+    kubeconfig = notebooks.kubeconfig_in_namespace(
+        cluster.admin_kubeconfig, namespace, tmp_path / "kubeconfig"
+    )
     env = {"KUBECONFIG": str(kubeconfig), "JUPYTER_RUNTIME_DIR": str(tmp_path / "rt")}
     monkeypatch.setenv("JUPYTER_PATH", str(notebooks.kernelspec(tmp_path / "jupyter", env)))
     start = time.monotonic()
