@@ -7,7 +7,7 @@ set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 build_dir="${BUILD_DIR:-build/dev}"
 py=.venv/bin/python
-python_dirs=(python tests bench examples tools/lint tools/cluster)
+python_dirs=(python tests bench examples tools/lint tools/cluster tools/docs docs/conf.py)
 failed=()
 
 gate() {  # gate NAME CMD...: runs CMD, prints its output only when it fails
