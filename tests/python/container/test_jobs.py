@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 
 import pytest
 
-from kubeflow.trainer import CustomTrainer
+from kubeflow.trainer import ContainerBackendConfig, CustomTrainer, TrainerClient
 from kubeflow.trainer.backends.container.errors import (
+    ContainerEngineError,
     ContainerJobNotFoundError,
     ImageNotFoundError,
 )
@@ -192,3 +194,48 @@ def test_injected_env_cannot_be_overridden(container_client):
         container_client.train(trainer=CustomTrainer(func=quick, env={"PET_NNODES": "9"}))
     assert refused.value.field == "trainer.env"
     assert container_client.list_jobs() == []
+
+
+def hello() -> None:
+    import os
+    import socket
+
+    print(f"hello from {socket.gethostname()} task {os.environ['DMLC_TASK_ID']}")
+
+
+def test_docker_cli_through_the_engines_docker_api(podman_engine, container_home):
+    """The same job through the docker CLI: podman serves Docker's API on the same socket."""
+    if shutil.which("docker") is None:
+        pytest.skip("no docker CLI on PATH")
+    client = TrainerClient(
+        ContainerBackendConfig(
+            container_runtime="docker", container_host=podman_engine.url, pull_policy="Never"
+        )
+    )
+    assert client.backend.engine.kind == "docker"
+    name = client.train(
+        runtime="xgboost-distributed", trainer=CustomTrainer(func=hello, num_nodes=2)
+    )
+    job = client.wait_for_job_status(name, timeout=300, polling_interval=1)
+    assert [s.status for s in job.steps] == ["Complete", "Complete"]
+    for rank in (0, 1):
+        assert list(client.get_job_logs(name, step=f"node-{rank}", follow=True)) == [
+            f"hello from {name}-node-{rank} task {rank}"
+        ]
+    assert [j.name for j in client.list_jobs()] == [name]
+    client.delete_job(name)
+    assert leftovers(podman_engine, container_home, name) == NOTHING
+
+
+def test_a_failed_train_removes_only_what_it_made(container_client, podman_engine, container_home):
+    # A network of the job's network name that is not the job's: train fails on it and leaves it.
+    assert podman_engine.podman("network", "create", "taken-net").returncode == 0
+    try:
+        with pytest.raises(ContainerEngineError, match="network create"):
+            container_client.train(trainer=CustomTrainer(func=quick), options=[Name("taken")])
+        names = podman_engine.podman("network", "ls", "--format", "{{.Name}}").stdout.split()
+        assert "taken-net" in names
+        assert container_client.list_jobs() == []
+        assert not (container_home / ".kubeflow/trainer/containers/taken").exists()
+    finally:
+        podman_engine.podman("network", "rm", "taken-net")

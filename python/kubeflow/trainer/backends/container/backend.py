@@ -172,10 +172,12 @@ class ContainerBackend(RuntimeBackend):
             job_status.CREATED_LABEL: datetime.now(timezone.utc).isoformat(),
         }
         created: list[str] = []
+        network_made = False
         try:
             for rank in range(num_nodes):
                 (workdir / f"{constants.NODE}-{rank}").mkdir(parents=True, exist_ok=True)
             self.engine.create_network(network, labels)
+            network_made = True
             for rank in range(num_nodes):
                 node = runtimes.node_name(name, rank)
                 step = f"{constants.NODE}-{rank}"
@@ -193,7 +195,8 @@ class ContainerBackend(RuntimeBackend):
                 )
                 created.append(node)
         except BaseException:
-            self._remove(name, [*created], network, workdir)
+            # A network of that name that was not made here (the user's own) is left alone.
+            self._remove(name, created, network if network_made else None, workdir)
             raise
         logger.info("Started TrainJob %s: %d container(s) on %s", name, num_nodes, network)
         return name
@@ -361,9 +364,12 @@ class ContainerBackend(RuntimeBackend):
         )
         logger.info("Deleted TrainJob %s", name)
 
-    def _remove(self, name: str, containers: list[str], network: str, workdir: Path | None) -> None:
+    def _remove(
+        self, name: str, containers: list[str], network: str | None, workdir: Path | None
+    ) -> None:
         self.engine.stop_and_remove(containers, STOP_GRACE_SECONDS)
-        self.engine.remove_network(network)
+        if network is not None:
+            self.engine.remove_network(network)
         # Only a directory this backend made for this job: a label is not trusted with rmtree.
         if (
             self.cfg.auto_remove

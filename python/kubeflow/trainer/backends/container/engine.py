@@ -202,7 +202,7 @@ class Engine:
         # period, so a job's delete would grow with its node count.
         stops = [
             subprocess.Popen(
-                self.argv(["stop", "--time", str(grace_seconds), name]),
+                self.argv(["stop", "-t", str(grace_seconds), name]),
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
                 stdin=subprocess.DEVNULL,
