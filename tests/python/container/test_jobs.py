@@ -126,6 +126,11 @@ def test_failing_job_is_failed(container_client):
     job = client.wait_for_job_status(name, status={"Failed"}, timeout=30, polling_interval=1)
     assert job.status == "Failed"
     assert [s.status for s in job.steps] == ["Failed"]
+    events = client.get_job_events(name)
+    assert {e.involved_object_name for e in events} == {f"{name}-node-0"}
+    reasons = [e.reason for e in events]
+    assert reasons.index("create") < reasons.index("start") < reasons.index("died")
+    assert f"Container {name}-node-0: died (exit code 7)" in [e.message for e in events]
 
 
 def test_jobs_seen_and_deleted_from_another_client(
@@ -223,6 +228,8 @@ def test_docker_cli_through_the_engines_docker_api(podman_engine, container_home
             f"hello from {name}-node-{rank} task {rank}"
         ]
     assert [j.name for j in client.list_jobs()] == [name]
+    died = [e.involved_object_name for e in client.get_job_events(name) if e.reason == "die"]
+    assert sorted(died) == [f"{name}-node-0", f"{name}-node-1"]
     client.delete_job(name)
     assert leftovers(podman_engine, container_home, name) == NOTHING
 

@@ -10,6 +10,7 @@ import pytest
 
 from kubeflow.trainer import ContainerBackendConfig, TrainerClient
 from kubeflow.trainer.backends.container import runtimes
+from kubeflow.trainer.backends.container.engine import _event
 from kubeflow.trainer.backends.container.errors import ContainerEngineError
 from kubeflow.trainer.backends.container.status import JobRecord, Node
 from kubeflow.trainer.errors import ValidationError
@@ -101,3 +102,47 @@ def test_a_job_still_being_created_is_not_complete():
         [Node("j-node-0", "node-0", "exited", 0)],
     )
     assert record.status() == "Created"
+
+
+def test_events_of_both_engines_read_alike():
+    # The shapes `podman events --format json` and `docker events --format '{{json .}}'` print.
+    podman = {
+        "Name": "j-node-0",
+        "Status": "died",
+        "Time": "2026-11-30T09:57:51.870580327Z",
+        "Type": "container",
+        "ContainerExitCode": 3,
+        "Attributes": {"trainer.kubeflow.org/trainjob-name": "j"},
+    }
+    docker = {
+        "status": "die",
+        "Type": "container",
+        "Action": "die",
+        "Actor": {"ID": "bb17", "Attributes": {"name": "j-node-0", "exitCode": "3"}},
+        "time": 1796032671,
+        "timeNano": 1796032671870580327,
+    }
+    assert _event(podman) == {
+        "name": "j-node-0",
+        "action": "died",
+        "time": pytest.approx(1796032671.87058),
+        "exit_code": 3,
+    }
+    assert _event(docker) == {
+        "name": "j-node-0",
+        "action": "die",
+        "time": pytest.approx(1796032671.87058),
+        "exit_code": 3,
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-11-30T09:57:51Z", 1796032671.0),
+        ("2026-11-30T09:57:51.5Z", 1796032671.5),
+        ("2026-11-30T10:57:51.500000001+01:00", 1796032671.5),
+    ],
+)
+def test_podman_event_times(text, expected):
+    assert _event({"Name": "n", "Status": "start", "Time": text})["time"] == pytest.approx(expected)

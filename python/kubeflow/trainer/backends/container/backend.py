@@ -283,12 +283,29 @@ class ContainerBackend(RuntimeBackend):
         return iter(self.engine.logs(container).splitlines())
 
     def get_job_events(self, name: str) -> list[types.Event]:
-        """Not available for containers (as upstream).
+        """The engine's events about the job's containers (create, start, died...), oldest
+        first. Ours: upstream raises NotImplementedError.
 
         Raises:
-            NotImplementedError: always.
+            ContainerJobNotFoundError: (a ``ValueError``) no such job.
         """
-        raise NotImplementedError("get_job_events is not supported by ContainerBackend")
+        record = self._record(name)
+        since = record.created().timestamp() - 1
+        events = []
+        for event in self.engine.events(f"{job_status.JOB_LABEL}={name}", since):
+            message = f"Container {event['name']}: {event['action']}"
+            if event["exit_code"] is not None:
+                message += f" (exit code {event['exit_code']})"
+            events.append(
+                types.Event(
+                    involved_object_kind="Container",
+                    involved_object_name=event["name"],
+                    message=message,
+                    reason=event["action"],
+                    event_time=datetime.fromtimestamp(event["time"], tz=timezone.utc),
+                )
+            )
+        return events
 
     def wait_for_job_status(
         self,

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from kubeflow.trainer.backends.container.errors import ContainerEngineError
@@ -224,6 +227,28 @@ class Engine:
                     f"Cannot remove containers {', '.join(still)}: {result.stderr.strip()}"
                 )
 
+    def events(self, label: str, since: float) -> list[dict[str, Any]]:
+        """The engine's container events for containers carrying ``label``, from ``since``
+        (a Unix time) until now, oldest first.
+
+        Each dict has ``name`` (the container's), ``action`` (``create``, ``start``, ``died``
+        or ``die``...), ``time`` (a Unix time) and ``exit_code`` (or None). Docker's and
+        Podman's JSON differ in shape; both are read.
+        """
+        until = str(int(time.time()) + 1)
+        fmt = "json" if self.kind == PODMAN else "{{json .}}"
+        args = ["events", "--since", str(int(since)), "--until", until]
+        args += ["--filter", f"label={label}", "--filter", "type=container", "--format", fmt]
+        found = []
+        for line in self.run(args).stdout.splitlines():
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(item, dict):
+                found.append(_event(item))
+        return sorted(found, key=lambda e: float(e["time"]))
+
     def logs(self, name: str) -> str:
         """The whole log of a container (its stdout and stderr, interleaved by the engine)."""
         result = self.run(["logs", name], check=False)
@@ -259,6 +284,36 @@ class Engine:
                     process.wait()
             if process.stdout is not None:
                 process.stdout.close()
+
+
+_RFC3339 = re.compile(
+    r"(?P<base>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(?P<fraction>\d+))?(?P<zone>Z|z|[+-]\d\d:\d\d)?"
+)
+
+
+def _event(item: dict[str, Any]) -> dict[str, Any]:
+    actor = item.get("Actor") or {}
+    attributes = {**(item.get("Attributes") or {}), **(actor.get("Attributes") or {})}
+    if "timeNano" in item:
+        when = int(item["timeNano"]) / 1e9
+    elif isinstance(item.get("time"), (int, float)):
+        when = float(item["time"])
+    else:  # Podman 4: RFC 3339 with up to 9 fraction digits, which Python 3.10 does not read
+        match = _RFC3339.match(str(item.get("Time", "")))
+        try:
+            assert match is not None
+            fraction = (match["fraction"] or "")[:6].ljust(6, "0")
+            zone = "+00:00" if match["zone"] in ("Z", "z", None) else match["zone"]
+            when = datetime.fromisoformat(f"{match['base']}.{fraction}{zone}").timestamp()
+        except (AssertionError, ValueError):
+            when = 0.0
+    code = str(item.get("ContainerExitCode", attributes.get("exitCode")))
+    return {
+        "name": str(item.get("Name") or attributes.get("name") or ""),
+        "action": str(item.get("Status") or item.get("Action") or item.get("status") or ""),
+        "time": when,
+        "exit_code": int(code) if code.lstrip("-").isdigit() else None,
+    }
 
 
 def _json_list(text: str) -> list[dict[str, Any]]:
