@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help setup build test test-cpp test-python test-e2e sanitize fuzz lint stub docs screenshot install example cluster-up cluster-down clean
+.PHONY: help setup build test test-cpp test-python test-e2e test-container sanitize fuzz lint stub docs screenshot install example cluster-up cluster-down clean
 
 # CLUSTER=full: the full cluster (a node, scheduler, controllers, JobSet, Trainer; needs root).
 CLUSTER ?= control-plane
@@ -22,6 +22,10 @@ test: setup  ## Build everything and run all tests (Catch2, pytest unit + integr
 
 test-e2e: setup  ## End-to-end tests: TrainJobs really run on a full cluster (root; slow cold)
 	@scripts/test-e2e.sh
+
+test-container: build  ## Container-backend tests on a podman engine of their own (root)
+	@KUBEFLOW_TEST_CONTAINER=1 PYTHONPATH=python .venv/bin/python -m pytest tests/python/container \
+	  -v --timeout=1800 --durations=0
 
 test-cpp: build  ## Run only the Catch2 suite
 	@ctest --test-dir build/dev --output-on-failure

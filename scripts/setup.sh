@@ -14,6 +14,9 @@ apt_packages=(
   # sanitizer runtimes; gcc's come with build-essential.
   clang-14 libclang-rt-14-dev
   ccache  # fresh clones rebuild every tree: objects are reused from ~/.cache/ccache
+  # The container backend's tier (tests/python/container): rootful podman with runc, netavark
+  # networks with aardvark-dns (nodes resolve each other by name); docs/container-backend.md.
+  podman conmon runc netavark aardvark-dns catatonit
 )
 missing=()
 for p in "${apt_packages[@]}"; do

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # README's test command: builds, runs the static gates, the Catch2 suite and the pytest suites on
 # the fast tier (a real kube-apiserver + etcd on loopback), the same under ASan+UBSan and TSan and
-# a bounded run of each fuzz target (docs/testing.md), then the end-to-end tier (a full
-# cluster where TrainJobs really run: tests/python/e2e). Everything is built once from Go modules
+# a bounded run of each fuzz target (docs/testing.md), then the container tier (TrainJobs as
+# podman containers: tests/python/container) and the end-to-end tier (a full cluster where
+# TrainJobs really run: tests/python/e2e). Everything is built once from Go modules
 # and Debian packages and cached under ~/.cache; every cluster started here is stopped here.
-# The end-to-end tier needs root on Linux: without it a person's run skips it and says so, CI fails.
+# The container and end-to-end tiers need root on Linux: without it a person's run skips them and
+# says so, CI fails.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 status=0
@@ -27,9 +29,26 @@ else
   echo "end-to-end tier: SKIPPED (needs root on Linux; as root: make test-e2e)"
 fi
 
+# The container tier (tests/python/container): TrainJobs as podman containers on an engine of
+# its own. KUBEFLOW_TEST_CONTAINER=0 skips it while iterating; CI never skips. Root, like e2e.
+container=0
+if [[ -n ${CI:-} && ${KUBEFLOW_TEST_CONTAINER:-} == 0 ]]; then
+  echo "container tier: CI must run it (unset KUBEFLOW_TEST_CONTAINER)" >&2
+  status=1
+elif [[ ${KUBEFLOW_TEST_CONTAINER:-} == 0 ]]; then
+  echo "container tier: SKIPPED (KUBEFLOW_TEST_CONTAINER=0)"
+elif [[ $(uname -s) == Linux && $(id -u) -eq 0 ]]; then
+  container=1
+elif [[ -n ${CI:-} ]]; then
+  echo "container tier: needs root on Linux, and CI must run it" >&2
+  status=1
+else
+  echo "container tier: SKIPPED (needs root on Linux)"
+fi
+
 images_pid=
 stack_pid=
-if ((e2e)); then
+if ((e2e || container)); then
   scripts/setup-node.sh || exit 1
   # The images are mostly downloads and unpacking: built in the background from the start, they
   # overlap the C++ build instead of adding to it (tools/cluster/images/build.sh; cached).
@@ -83,7 +102,8 @@ ctest --test-dir build/dev --output-on-failure -j "$(nproc)" || status=1
 
 echo "== pytest (unit + integration; the example notebooks run in test_notebook_*.py)"
 # Exit 5 (no test collected) is a failure too.
-PYTHONPATH=python .venv/bin/python -m pytest tests/python -q --ignore=tests/python/e2e || status=1
+PYTHONPATH=python .venv/bin/python -m pytest tests/python -q --ignore=tests/python/e2e \
+  --ignore=tests/python/container || status=1
 
 echo "== docs (scripts/docs.sh: Sphinx, warnings are errors)"
 scripts/docs.sh || status=1
@@ -108,16 +128,34 @@ if [[ ${KUBEFLOW_TEST_SANITIZE:-} != 0 ]]; then
   FUZZ_JOBS=$(nproc) scripts/fuzz.sh "${KUBEFLOW_FUZZ_SECONDS:-30}" || status=1
 fi
 
-if ((e2e)); then
-  echo "== end-to-end (full cluster)"
+images_ok=1
+if ((e2e || container)); then
   t0=$SECONDS
   if ! wait "$images_pid"; then
     echo "images: the build FAILED; its log ($logs/images.log) ends with:" >&2
     tail -n 30 "$logs/images.log" >&2
     status=1
+    images_ok=0
   fi
   images_pid=
   echo "images ready ($((SECONDS - t0)) s waited)"
+fi
+
+if ((container)); then
+  echo "== container tier (podman engine of its own)"
+  t0=$SECONDS
+  if ((images_ok)); then
+    KUBEFLOW_TEST_CONTAINER=1 PYTHONPATH=python .venv/bin/python -m pytest tests/python/container \
+      -q --timeout=1800 --durations=0 || status=1
+  else
+    status=1
+  fi
+  echo "container tier: $((SECONDS - t0)) s"
+fi
+
+if ((e2e)); then
+  echo "== end-to-end (full cluster)"
+  t0=$SECONDS
   stack_ok=1
   wait "$stack_pid" || stack_ok=0
   stack_pid=

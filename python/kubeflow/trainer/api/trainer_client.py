@@ -52,10 +52,9 @@ class TrainerClient:
 
             self.backend = LocalProcessBackend(backend_config)
         elif isinstance(backend_config, ContainerBackendConfig):
-            raise ValueError(
-                "ContainerBackendConfig is not supported by this SDK yet: there is no container "
-                "engine integration. Use LocalProcessBackendConfig() to run on this machine."
-            )
+            from kubeflow.trainer.backends.container.backend import ContainerBackend
+
+            self.backend = ContainerBackend(backend_config)
         else:
             raise ValueError(f"Invalid backend config '{backend_config}'")
 
