@@ -9,16 +9,16 @@ from __future__ import annotations
 import json
 import logging
 import os
-import ssl
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kubeflow.trainer.errors import ValidationError
+
+if TYPE_CHECKING:
+    import ssl
 
 logger = logging.getLogger(__name__)
 
@@ -152,6 +152,8 @@ def _metrics_payload(metrics: Any) -> list[dict[str, str]]:
 
 
 def _ssl_context() -> ssl.SSLContext:
+    import ssl  # only a training pod that reports progress needs it
+
     ca_path = os.environ.get(SERVER_CA_CERT_ENV)
     if ca_path and os.path.isfile(ca_path):
         return ssl.create_default_context(cafile=ca_path)
@@ -185,6 +187,11 @@ def update_trainjob_status(
         True when the controller accepted the report.
     """
     global _last_success
+    # Imported here, not at module level: importing the SDK would otherwise pay for urllib,
+    # http.client, ssl and email although only a training pod reporting progress uses them.
+    import urllib.error
+    import urllib.request
+
     try:
         url = os.environ.get(SERVER_URL_ENV)
         if not url:
