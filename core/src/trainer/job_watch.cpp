@@ -30,9 +30,24 @@ struct JobWatchState {
   bool deleted = false;
 };
 
+// What a waiting user sees: the status, each step's phase and what holds it back, the
+// conditions and the trainer's reported progress. A change to any of them is emitted; pod
+// heartbeats and the like are not.
 std::string signature(const TrainJobInfo& info) {
   std::string s = info.status;
-  for (const auto& step : info.steps) s += "|" + step.name + "=" + step.status.value_or("");
+  for (const auto& step : info.steps) {
+    s += "|" + step.name + "=" + step.status.value_or("") + ":" + step.waiting_reason + ":" +
+         step.waiting_message;
+  }
+  for (const auto& c : info.conditions) {
+    s += "|" + c.type + "=" + c.status + ":" + c.reason + ":" + c.message;
+  }
+  if (info.trainer_status) {
+    const auto& t = *info.trainer_status;
+    s += fmt::format("|trainer={}:{}", t.progress_percentage.value_or(-1),
+                     t.estimated_remaining_seconds.value_or(-1));
+    for (const auto& [metric, value] : t.metrics) s += "|" + metric + "=" + value;
+  }
   return s;
 }
 
