@@ -110,6 +110,40 @@ def progress_text(status: types.TrainerStatus | None) -> str:
     return " ".join(parts)
 
 
+# Waiting reasons a user acts on, told in words; others are shown as the kubelet names them.
+_REASONS = {
+    "Unschedulable": "unschedulable",
+    "ImagePullBackOff": "cannot pull the image",
+    "ErrImagePull": "cannot pull the image",
+    "InvalidImageName": "invalid image name",
+    "CrashLoopBackOff": "crashing, restarted with back-off",
+    "CreateContainerConfigError": "bad container config",
+}
+_FINAL = ("Complete", "Failed")
+
+
+def _step_reason(step: types.Step) -> str:
+    reason = _REASONS.get(step.waiting_reason, step.waiting_reason)
+    message = " ".join(step.waiting_message.split())
+    return f"{step.name} {reason}: {message}" if message else f"{step.name} {reason}"
+
+
+def waiting_reason(job: types.TrainJob) -> str:
+    """Why ``job`` is not running yet, or ``""``: Kueue quota, the scheduler, image pulls."""
+    if job.status in _FINAL:
+        return ""
+    if job.status == "Suspended":
+        if job.queue_name:
+            return f"waiting for quota in Kueue queue {job.queue_name!r}"
+        why = [c.message for c in job.conditions if c.type == "Suspended" and c.status == "True"]
+        return f"suspended: {why[-1]}" if why and why[-1] else "suspended"
+    held = [s for s in job.steps if s.waiting_reason]
+    if not held:
+        return ""
+    more = f" (+{len(held) - 1} more)" if len(held) > 1 else ""
+    return _step_reason(held[0]) + more
+
+
 def trainjob_html(job: types.TrainJob, now: datetime | None = None) -> str:
     """A TrainJob as HTML: status, runtime, nodes and age; the trainer's progress, ETA and
     metrics when it reported them; its steps and its conditions."""
@@ -127,6 +161,9 @@ def trainjob_html(job: types.TrainJob, now: datetime | None = None) -> str:
         ],
     )
     sections = [summary]
+    held = waiting_reason(job)
+    if held:
+        sections.append(f"<div>Waiting: {_text(held)}</div>")
     reported = job.trainer_status
     if reported is not None:
         progress = _progress(reported)
@@ -174,13 +211,9 @@ def _runtime_name(job: types.TrainJob) -> str:
 
 
 def _waiting(step: types.Step) -> str:
-    if not step.waiting_reason:
-        return ""
-    return (
-        f"{step.waiting_reason}: {step.waiting_message}"
-        if step.waiting_message
-        else (step.waiting_reason)
-    )
+    if step.waiting_reason and step.waiting_message:
+        return f"{step.waiting_reason}: {step.waiting_message}"
+    return step.waiting_reason
 
 
 def _step_cells(s: types.Step) -> list[str]:

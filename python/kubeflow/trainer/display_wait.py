@@ -18,43 +18,7 @@ from typing import Any, TextIO
 from kubeflow.trainer import display
 from kubeflow.trainer.types import types
 
-# Waiting reasons a user acts on, told in words; others are shown as the kubelet names them.
-_REASONS = {
-    "Unschedulable": "unschedulable",
-    "ImagePullBackOff": "cannot pull the image",
-    "ErrImagePull": "cannot pull the image",
-    "InvalidImageName": "invalid image name",
-    "CrashLoopBackOff": "crashing, restarted with back-off",
-    "CreateContainerConfigError": "bad container config",
-}
-_FINAL = ("Complete", "Failed")
 _METRICS_SHOWN = 3
-
-
-def _step_reason(step: types.Step) -> str:
-    reason = _REASONS.get(step.waiting_reason, step.waiting_reason)
-    message = " ".join(step.waiting_message.split())
-    return f"{step.name} {reason}: {message}" if message else f"{step.name} {reason}"
-
-
-def waiting_reason(job: types.TrainJob) -> str:
-    """Why ``job`` is not running yet, or ``""``: Kueue quota, the scheduler, image pulls."""
-    if job.status in _FINAL:
-        return ""
-    if job.status == "Suspended":
-        if job.queue_name:
-            return f"waiting for quota in Kueue queue {job.queue_name!r}"
-        suspended = [c for c in job.conditions if c.type == "Suspended" and c.status == "True"]
-        return (
-            f"suspended: {suspended[-1].message}"
-            if suspended and suspended[-1].message
-            else ("suspended")
-        )
-    held = [s for s in job.steps if s.waiting_reason]
-    if not held:
-        return ""
-    more = f" (+{len(held) - 1} more)" if len(held) > 1 else ""
-    return _step_reason(held[0]) + more
 
 
 def status_line(job: types.TrainJob) -> str:
@@ -67,7 +31,7 @@ def status_line(job: types.TrainJob) -> str:
     if job.trainer_status is not None and job.trainer_status.metrics:
         shown = list(job.trainer_status.metrics.items())[:_METRICS_SHOWN]
         parts.append(" ".join(f"{k}={v}" for k, v in shown))
-    reason = waiting_reason(job)
+    reason = display.waiting_reason(job)
     if reason:
         parts.append(reason)
     return " · ".join(parts)

@@ -196,3 +196,14 @@ def test_reprs_are_one_short_line():
     assert held == plain.__class__("node-0", "Pending", "p0")  # == ignores the waiting fields
     for text in (runtime, repr(job), repr(_event()), repr(held)):
         assert "\n" not in text
+
+
+def test_a_waiting_job_says_why_in_its_table():
+    held = types.Step(
+        "node-0", "Pending", "p0", waiting_reason="Unschedulable", waiting_message="0/1 nodes"
+    )
+    page = display.trainjob_html(_job(status="Created", steps=[held]), now=NOW)
+    assert "Waiting: node-0 unschedulable: 0/1 nodes" in page
+    queued = display.trainjob_html(_job(status="Suspended", steps=[], queue_name="<q>"), now=NOW)
+    assert "Waiting: waiting for quota in Kueue queue &#x27;&lt;q&gt;&#x27;" in queued
+    assert "Waiting:" not in display.trainjob_html(_job(), now=NOW)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import io
+import sys
 from datetime import datetime, timezone
 
 import pytest
 
-from kubeflow.trainer import display_wait
+from kubeflow.trainer import display, display_wait
 from kubeflow.trainer.errors import ValidationError
 from kubeflow.trainer.types import types
 
@@ -88,7 +89,7 @@ def test_suspended_job_in_a_kueue_queue_waits_for_quota():
 
 def test_a_finished_job_has_no_waiting_reason():
     held = types.Step("node-0", "Failed", "p0", waiting_reason="CrashLoopBackOff")
-    assert display_wait.waiting_reason(_job("Failed", [held])) == ""
+    assert display.waiting_reason(_job("Failed", [held])) == ""
 
 
 def test_terminal_gets_one_updating_line(monkeypatch):
@@ -143,3 +144,19 @@ def test_progress_true_draws_even_into_a_pipe():
 def test_progress_must_be_a_bool_or_none():
     with pytest.raises(ValidationError, match="progress"):
         display_wait.WaitDisplay("mnist", "yes")  # type: ignore[arg-type]
+
+
+def test_a_jupyter_kernel_counts_as_interactive(monkeypatch):
+    import types as pytypes
+
+    shell = pytypes.SimpleNamespace(config={"IPKernelApp": {}})
+    fake = pytypes.ModuleType("IPython")
+    fake.get_ipython = lambda: shell  # type: ignore[attr-defined]
+    monkeypatch.delitem(sys.modules, "ipykernel", raising=False)
+    monkeypatch.setitem(sys.modules, "IPython", fake)
+    assert not display_wait.in_notebook()  # IPython without a kernel: a terminal shell
+    monkeypatch.setitem(sys.modules, "ipykernel", pytypes.ModuleType("ipykernel"))
+    assert display_wait.in_notebook()
+    assert display_wait.WaitDisplay("mnist", None, io.StringIO()).enabled
+    shell.config = {"TerminalIPythonApp": {}}
+    assert not display_wait.in_notebook()
