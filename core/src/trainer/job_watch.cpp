@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <exception>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -35,18 +36,19 @@ struct JobWatchState {
 // heartbeats and the like are not.
 std::string signature(const TrainJobInfo& info) {
   std::string s = info.status;
+  auto out = std::back_inserter(s);
   for (const auto& step : info.steps) {
-    s += "|" + step.name + "=" + step.status.value_or("") + ":" + step.waiting_reason + ":" +
-         step.waiting_message;
+    fmt::format_to(out, "|{}={}:{}:{}", step.name, step.status.value_or(""), step.waiting_reason,
+                   step.waiting_message);
   }
   for (const auto& c : info.conditions) {
-    s += "|" + c.type + "=" + c.status + ":" + c.reason + ":" + c.message;
+    fmt::format_to(out, "|{}={}:{}:{}", c.type, c.status, c.reason, c.message);
   }
   if (info.trainer_status) {
     const auto& t = *info.trainer_status;
-    s += fmt::format("|trainer={}:{}", t.progress_percentage.value_or(-1),
-                     t.estimated_remaining_seconds.value_or(-1));
-    for (const auto& [metric, value] : t.metrics) s += "|" + metric + "=" + value;
+    fmt::format_to(out, "|trainer={}:{}", t.progress_percentage.value_or(-1),
+                   t.estimated_remaining_seconds.value_or(-1));
+    for (const auto& [metric, value] : t.metrics) fmt::format_to(out, "|{}={}", metric, value);
   }
   return s;
 }
