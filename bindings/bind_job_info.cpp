@@ -17,7 +17,9 @@ void bind_job_info(py::module_& m) {
       .def_readonly("status", &trainer::StepInfo::status)
       .def_readonly("pod_name", &trainer::StepInfo::pod_name)
       .def_readonly("device", &trainer::StepInfo::device)
-      .def_readonly("device_count", &trainer::StepInfo::device_count);
+      .def_readonly("device_count", &trainer::StepInfo::device_count)
+      .def_readonly("waiting_reason", &trainer::StepInfo::waiting_reason)
+      .def_readonly("waiting_message", &trainer::StepInfo::waiting_message);
 
   py::class_<trainer::ConditionInfo>(m, "ConditionInfo")
       .def_readonly("type", &trainer::ConditionInfo::type)
@@ -46,7 +48,8 @@ void bind_job_info(py::module_& m) {
       .def_readonly("steps", &trainer::TrainJobInfo::steps)
       .def_readonly("resource_version", &trainer::TrainJobInfo::resource_version)
       .def_readonly("conditions", &trainer::TrainJobInfo::conditions)
-      .def_readonly("trainer_status", &trainer::TrainJobInfo::trainer_status);
+      .def_readonly("trainer_status", &trainer::TrainJobInfo::trainer_status)
+      .def_readonly("queue_name", &trainer::TrainJobInfo::queue_name);
 
   py::class_<trainer::EventInfo>(m, "EventInfo")
       .def_readonly("involved_object_kind", &trainer::EventInfo::involved_object_kind)

@@ -16,6 +16,7 @@ namespace {
 constexpr const char* kJobSetNameLabel = "jobset.sigs.k8s.io/jobset-name";
 constexpr const char* kReplicatedJobLabel = "jobset.sigs.k8s.io/replicatedjob-name";
 constexpr const char* kCompletionIndex = "batch.kubernetes.io/job-completion-index";
+constexpr const char* kQueueNameLabel = "kueue.x-k8s.io/queue-name";
 
 const nlohmann::json& member(const nlohmann::json& object, const char* key) {
   static const nlohmann::json kNull;
@@ -71,6 +72,36 @@ void fill_devices(const nlohmann::json* container, StepInfo& step) {
   }
 }
 
+// What holds a pod back, for a user waiting on it: the scheduler's verdict first (a pod that is
+// not placed has no containers to wait on), then the first waiting container, init containers
+// first as the kubelet runs them first.
+void fill_waiting(const nlohmann::json& pod_status, StepInfo& step) {
+  const auto& conditions = member(pod_status, "conditions");
+  if (conditions.is_array()) {
+    for (const auto& c : conditions) {
+      if (string_member(c, "type") == "PodScheduled" && string_member(c, "status") == "False") {
+        step.waiting_reason = string_member(c, "reason");
+        step.waiting_message = string_member(c, "message");
+        if (step.waiting_reason.empty()) step.waiting_reason = "Unschedulable";
+        return;
+      }
+    }
+  }
+  for (const char* key : {"initContainerStatuses", "containerStatuses"}) {
+    const auto& statuses = member(pod_status, key);
+    if (!statuses.is_array()) continue;
+    for (const auto& container : statuses) {
+      const auto& waiting = member(member(container, "state"), "waiting");
+      const std::string reason = string_member(waiting, "reason");
+      if (!reason.empty()) {
+        step.waiting_reason = reason;
+        step.waiting_message = string_member(waiting, "message");
+        return;
+      }
+    }
+  }
+}
+
 StepInfo step_for_pod(const nlohmann::json& pod, const std::string& role, int index,
                       const RuntimeInfo& rt) {
   const auto& metadata = member(pod, "metadata");
@@ -78,6 +109,7 @@ StepInfo step_for_pod(const nlohmann::json& pod, const std::string& role, int in
   step.pod_name = string_member(metadata, "name");
   const auto& phase = member(member(pod, "status"), "phase");
   if (phase.is_string()) step.status = phase.get<std::string>();
+  fill_waiting(member(pod, "status"), step);
 
   if (role != "node" && role != "launcher") {
     step.name = role;
@@ -148,6 +180,7 @@ TrainJobInfo job_from_objects(const nlohmann::json& trainjob,
   info.runtime_kind = string_member(ref, "kind");
   if (info.runtime_kind.empty()) info.runtime_kind = "ClusterTrainingRuntime";
   info.runtime = runtime;
+  info.queue_name = string_member(member(metadata, "labels"), kQueueNameLabel);
 
   const auto& num_nodes = member(member(spec, "trainer"), "numNodes");
   info.num_nodes = (num_nodes.is_number_integer() && num_nodes.get<int>() > 0)

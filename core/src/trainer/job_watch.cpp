@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <exception>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -30,9 +31,25 @@ struct JobWatchState {
   bool deleted = false;
 };
 
+// What a waiting user sees: the status, each step's phase and what holds it back, the
+// conditions and the trainer's reported progress. A change to any of them is emitted; pod
+// heartbeats and the like are not.
 std::string signature(const TrainJobInfo& info) {
   std::string s = info.status;
-  for (const auto& step : info.steps) s += "|" + step.name + "=" + step.status.value_or("");
+  auto out = std::back_inserter(s);
+  for (const auto& step : info.steps) {
+    fmt::format_to(out, "|{}={}:{}:{}", step.name, step.status.value_or(""), step.waiting_reason,
+                   step.waiting_message);
+  }
+  for (const auto& c : info.conditions) {
+    fmt::format_to(out, "|{}={}:{}:{}", c.type, c.status, c.reason, c.message);
+  }
+  if (info.trainer_status) {
+    const auto& t = *info.trainer_status;
+    fmt::format_to(out, "|trainer={}:{}", t.progress_percentage.value_or(-1),
+                   t.estimated_remaining_seconds.value_or(-1));
+    for (const auto& [metric, value] : t.metrics) fmt::format_to(out, "|{}={}", metric, value);
+  }
   return s;
 }
 

@@ -169,6 +169,12 @@ class StepInfo:
     @property
     def status(self) -> str | None:
         ...
+    @property
+    def waiting_message(self) -> str:
+        ...
+    @property
+    def waiting_reason(self) -> str:
+        ...
 class ConditionInfo:
     @property
     def last_transition_time(self) -> str:
@@ -216,6 +222,9 @@ class TrainJobInfo:
         ...
     @property
     def num_nodes(self) -> int:
+        ...
+    @property
+    def queue_name(self) -> str:
         ...
     @property
     def resource_version(self) -> str:

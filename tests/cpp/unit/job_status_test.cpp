@@ -129,3 +129,31 @@ TEST_CASE("job status: a node pod whose completion index is not a number is left
   CHECK(info.steps[0].pod_name == "a");
   CHECK(info.steps[0].name == "node-0");
 }
+
+TEST_CASE("job status: what holds a pod back, and the Kueue queue", "[job_status]") {
+  std::vector<json> pods = {pod("a", "node", 0, "Pending", "2025-06-01T10:00:00Z"),
+                            pod("b", "node", 1, "Pending", "2025-06-01T10:00:00Z"),
+                            pod("c", "node", 2, "Running", "2025-06-01T10:00:00Z")};
+  pods[0]["status"]["conditions"] =
+      json::array({{{"type", "PodScheduled"},
+                    {"status", "False"},
+                    {"reason", "Unschedulable"},
+                    {"message", "0/3 nodes are available: 3 Insufficient nvidia.com/gpu."}}});
+  pods[1]["status"]["conditions"] = json::array({{{"type", "PodScheduled"}, {"status", "True"}}});
+  pods[1]["status"]["containerStatuses"] = json::array(
+      {{{"name", "node"},
+        {"state",
+         {{"waiting",
+           {{"reason", "ImagePullBackOff"}, {"message", "Back-off pulling image \"x\""}}}}}}});
+  json job = trainjob(json::array(), 3);
+  job["metadata"]["labels"] = {{"kueue.x-k8s.io/queue-name", "team-a"}};
+  const auto info = job_from_objects(job, ptrs(pods), torch());
+  REQUIRE(info.steps.size() == 3);
+  CHECK(info.steps[0].waiting_reason == "Unschedulable");
+  CHECK(info.steps[0].waiting_message == "0/3 nodes are available: 3 Insufficient nvidia.com/gpu.");
+  CHECK(info.steps[1].waiting_reason == "ImagePullBackOff");
+  CHECK(info.steps[1].waiting_message == "Back-off pulling image \"x\"");
+  CHECK(info.steps[2].waiting_reason.empty());
+  CHECK(info.queue_name == "team-a");
+  CHECK(job_from_objects(trainjob(), ptrs(pods), torch()).queue_name.empty());
+}

@@ -169,6 +169,8 @@ DATACLASSES = [
             ("pod_name", REQUIRED),
             ("device", "Unknown"),
             ("device_count", "Unknown"),
+            ("waiting_reason", ""),  # ours, after upstream's and defaulted
+            ("waiting_message", ""),
         ],
         lambda: types.Step("node-0", "Running", "pod"),
     ),
@@ -183,6 +185,7 @@ DATACLASSES = [
             ("status", "Unknown"),
             ("conditions", []),  # ours, after upstream's and defaulted
             ("trainer_status", None),
+            ("queue_name", None),
         ],
         None,
     ),
@@ -502,6 +505,8 @@ def test_enums(enum_cls, members):
 
 # Ours, documented in docs/differences.md: upstream code never calls them.
 OUR_CLIENT_METHODS = {"build_job_manifest", "get_job_manifest", "submit_job"}
+# Ours, keyword-only after upstream's parameters, so upstream's calls bind as before.
+OUR_KEYWORD_ONLY = {"wait_for_job_status": [("progress", None)]}
 
 
 def test_trainer_client_has_upstreams_methods_and_signatures():
@@ -510,9 +515,11 @@ def test_trainer_client_has_upstreams_methods_and_signatures():
     for name, expected in CLIENT_METHODS.items():
         parameters = list(inspect.signature(getattr(TrainerClient, name)).parameters.values())
         assert parameters[0].name == "self"
-        actual = [(p.name, p.default) for p in parameters[1:]]
-        assert actual == expected, name
-        assert all(p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD for p in parameters), name
+        upstream = [p for p in parameters[1:] if p.kind is not inspect.Parameter.KEYWORD_ONLY]
+        ours = [p for p in parameters[1:] if p.kind is inspect.Parameter.KEYWORD_ONLY]
+        assert [(p.name, p.default) for p in upstream] == expected, name
+        assert all(p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD for p in upstream), name
+        assert [(p.name, p.default) for p in ours] == OUR_KEYWORD_ONLY.get(name, []), name
 
 
 def test_trainer_client_constructor_signature():

@@ -18,6 +18,11 @@ struct StepInfo {
   std::string pod_name;
   std::string device = "Unknown";
   std::string device_count = "Unknown";
+  /// Why the pod is not running (yet): "Unschedulable" with the scheduler's message, or a
+  /// container's waiting reason ("ImagePullBackOff", "CrashLoopBackOff", ...) with its message.
+  /// Empty when nothing holds it back.
+  std::string waiting_reason;
+  std::string waiting_message;
 };
 
 /// One entry of status.conditions.
@@ -53,6 +58,7 @@ struct TrainJobInfo {
   std::string resource_version;
   std::vector<ConditionInfo> conditions;            ///< as the server lists them
   std::optional<TrainerStatusInfo> trainer_status;  ///< nullopt when nothing was reported
+  std::string queue_name;  ///< the Kueue LocalQueue (label kueue.x-k8s.io/queue-name), if any
 };
 
 /// An event about a TrainJob or one of its JobSet, Jobs or Pods.

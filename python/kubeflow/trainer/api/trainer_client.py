@@ -65,7 +65,7 @@ class TrainerClient:
             TimeoutError: the API did not answer in time.
             RuntimeError: the API call failed (an ``ApiError`` subclass says why).
         """
-        return self.backend.list_runtimes()
+        return types.RuntimeList(self.backend.list_runtimes())
 
     def get_runtime(self, name: str) -> types.Runtime:
         """Get a runtime by name: the namespaced TrainingRuntime, else the cluster one.
@@ -112,8 +112,10 @@ class TrainerClient:
         )
 
     def list_jobs(self, runtime: types.Runtime | None = None) -> list[types.TrainJob]:
-        """List the TrainJobs in the namespace, optionally only those using ``runtime``."""
-        return self.backend.list_jobs(runtime=runtime)
+        """List the TrainJobs in the namespace, optionally only those using ``runtime``.
+
+        The list is a plain ``list`` that a notebook shows as a table (so does ``print``)."""
+        return types.TrainJobList(self.backend.list_jobs(runtime=runtime))
 
     def get_job(self, name: str) -> types.TrainJob:
         """Get a TrainJob with its steps and status."""
@@ -127,7 +129,7 @@ class TrainerClient:
 
     def get_job_events(self, name: str) -> list[types.Event]:
         """List the events of a TrainJob and its JobSet, Jobs and Pods, oldest first."""
-        return self.backend.get_job_events(name=name)
+        return types.EventList(self.backend.get_job_events(name=name))
 
     def wait_for_job_status(
         self,
@@ -136,8 +138,24 @@ class TrainerClient:
         timeout: int = 600,
         polling_interval: int = 2,
         callbacks: list[Callable[[types.TrainJob], None]] | None = None,
+        *,
+        progress: bool | None = None,
     ) -> types.TrainJob:
         """Wait until the TrainJob reaches one of ``status`` and return it.
+
+        While waiting, a live line (a widget in a notebook) shows the job's phase, its nodes
+        ready out of the total, the trainer's progress and ETA when it reports them, and what
+        holds a job back that is not running (unschedulable, image pull, Kueue quota). It
+        changes when the job does: the Kubernetes backend watches the TrainJob and its pods.
+
+        Args:
+            name: The TrainJob.
+            status: The statuses to wait for.
+            timeout: Seconds before ``TimeoutError``.
+            polling_interval: Upstream's poll period; validated, unused by the watch.
+            callbacks: Called with the TrainJob on every change.
+            progress: Ours. True shows the live display, False never; None (the default) shows
+                it only when the output is interactive (a terminal or a Jupyter kernel).
 
         Raises:
             ValueError: bad ``status``, ``timeout`` or ``polling_interval``.
@@ -151,6 +169,7 @@ class TrainerClient:
             timeout=timeout,
             polling_interval=polling_interval,
             callbacks=callbacks,
+            progress=progress,
         )
 
     def delete_job(self, name: str) -> None:

@@ -64,8 +64,10 @@ class RuntimeBackend(abc.ABC):
         timeout: int = 600,
         polling_interval: int = 2,
         callbacks: list[Callable[[types.TrainJob], None]] | None = None,
+        *,
+        progress: bool | None = None,
     ) -> types.TrainJob:
-        """Wait until the TrainJob reaches one of ``status``."""
+        """Wait until the TrainJob reaches one of ``status``; ``progress`` as in TrainerClient."""
 
     @abc.abstractmethod
     def delete_job(self, name: str) -> None:

@@ -172,23 +172,53 @@ class RuntimeTrainer:
 
 @dataclass
 class Runtime:
-    """A TrainingRuntime or ClusterTrainingRuntime."""
+    """A TrainingRuntime or ClusterTrainingRuntime.
+
+    Its ``repr`` is one short line; in a notebook it renders as a table (``_repr_html_``).
+    """
 
     name: str
     trainer: RuntimeTrainer
     kind: RuntimeKind
     pretrained_model: str | None = None
 
+    def __repr__(self) -> str:
+        from kubeflow.trainer import display
+
+        return display.runtime_repr(self)
+
+    def _repr_html_(self) -> str:
+        from kubeflow.trainer import display
+
+        return display.runtimes_html([self])
+
 
 @dataclass
 class Step:
-    """One step (pod or process) of a TrainJob."""
+    """One step (pod or process) of a TrainJob.
+
+    ``waiting_reason`` and ``waiting_message`` are ours: why the pod is not running (yet), e.g.
+    ``Unschedulable`` with the scheduler's message or ``ImagePullBackOff``; empty when nothing
+    holds it back. They change from one moment to the next, so ``==`` ignores them.
+    """
 
     name: str
     status: str | None
     pod_name: str
     device: str = UNKNOWN
     device_count: str = UNKNOWN
+    waiting_reason: str = field(default="", compare=False)
+    waiting_message: str = field(default="", compare=False)
+
+    def __repr__(self) -> str:
+        from kubeflow.trainer import display
+
+        return display.step_repr(self)
+
+    def _repr_html_(self) -> str:
+        from kubeflow.trainer import display
+
+        return display.steps_html([self])
 
 
 @dataclass
@@ -217,8 +247,9 @@ class TrainerStatus:
 class TrainJob:
     """A TrainJob as seen by the SDK.
 
-    ``conditions`` and ``trainer_status`` are ours (after upstream's fields, defaulted). In a
-    notebook a TrainJob renders as a table (``_repr_html_``).
+    ``conditions``, ``trainer_status`` and ``queue_name`` (the Kueue LocalQueue of its
+    ``kueue.x-k8s.io/queue-name`` label) are ours, after upstream's fields, defaulted. Its
+    ``repr`` is one short line; in a notebook it renders as a table (``_repr_html_``).
     """
 
     name: str
@@ -229,6 +260,12 @@ class TrainJob:
     status: str = UNKNOWN
     conditions: list[Condition] = field(default_factory=list)
     trainer_status: TrainerStatus | None = None
+    queue_name: str | None = None
+
+    def __repr__(self) -> str:
+        from kubeflow.trainer import display
+
+        return display.trainjob_repr(self)
 
     def _repr_html_(self) -> str:
         from kubeflow.trainer import display
@@ -245,6 +282,52 @@ class Event:
     message: str
     reason: str
     event_time: datetime
+
+    def __repr__(self) -> str:
+        from kubeflow.trainer import display
+
+        return display.event_repr(self)
+
+    def _repr_html_(self) -> str:
+        from kubeflow.trainer import display
+
+        return display.events_html([self])
+
+
+class _ShownAsTable:
+    """Mixed into the list types below: a plain ``list`` (``==``, pickling, ``copy``,
+    ``isinstance(x, list)`` and slicing as usual) that a notebook shows as one table and
+    ``print`` as an aligned text table. ``repr`` stays a list's."""
+
+    def __str__(self) -> str:
+        from kubeflow.trainer import display
+
+        return display.list_text(self)  # type: ignore[arg-type]
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        # IPython's terminal shell: the text table instead of one long list repr.
+        printer.text("[...]" if cycle else str(self))
+
+    def _repr_html_(self) -> str:
+        from kubeflow.trainer import display
+
+        return display.list_html(self)  # type: ignore[arg-type]
+
+
+class RuntimeList(_ShownAsTable, list[Runtime]):
+    """What ``list_runtimes`` returns: a ``list[Runtime]`` shown as a table. Ours."""
+
+
+class TrainJobList(_ShownAsTable, list[TrainJob]):
+    """What ``list_jobs`` returns: a ``list[TrainJob]`` shown as a table. Ours."""
+
+
+class EventList(_ShownAsTable, list[Event]):
+    """What ``get_job_events`` returns: a ``list[Event]`` shown as a table. Ours."""
+
+
+class StepList(_ShownAsTable, list[Step]):
+    """``TrainJob.steps`` as the backends fill it: a ``list[Step]`` shown as a table. Ours."""
 
 
 @dataclass

@@ -74,6 +74,8 @@ def step_from_info(info: Any) -> types.Step:
         pod_name=info.pod_name,
         device=info.device,
         device_count=info.device_count,
+        waiting_reason=info.waiting_reason,
+        waiting_message=info.waiting_message,
     )
 
 
@@ -82,7 +84,7 @@ def job_from_info(info: Any) -> types.TrainJob:
     return types.TrainJob(
         name=info.name,
         runtime=runtime_from_info(info.runtime),
-        steps=[step_from_info(s) for s in info.steps],
+        steps=types.StepList(step_from_info(s) for s in info.steps),
         num_nodes=info.num_nodes,
         creation_timestamp=parse_time(info.creation_timestamp),
         status=info.status,
@@ -97,6 +99,7 @@ def job_from_info(info: Any) -> types.TrainJob:
             for c in info.conditions
         ],
         trainer_status=_trainer_status(info.trainer_status),
+        queue_name=info.queue_name or None,
     )
 
 

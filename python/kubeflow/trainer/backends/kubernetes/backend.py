@@ -16,6 +16,7 @@ from kubeflow.trainer import _core, _validation
 from kubeflow.trainer.backends.base import RuntimeBackend
 from kubeflow.trainer.backends.kubernetes import _convert, manifests, request, trainer_spec
 from kubeflow.trainer.constants import constants
+from kubeflow.trainer.display_wait import WaitDisplay
 from kubeflow.trainer.errors import (
     InsecureConnectionWarning,
     JobFailedError,
@@ -299,12 +300,16 @@ class KubernetesBackend(RuntimeBackend):
         timeout: int = 600,
         polling_interval: int = 2,
         callbacks: list[Callable[[types.TrainJob], None]] | None = None,
+        *,
+        progress: bool | None = None,
     ) -> types.TrainJob:
         """See TrainerClient.wait_for_job_status."""
         _validation.validate_job_name(name)
         wanted = _validation.wait_arguments(status, timeout, polling_interval, WAITABLE_STATUSES)
+        live = WaitDisplay(name, progress)
         # A watch on the TrainJob and its pods replaces upstream's polling; polling_interval is
-        # still validated for compatibility but not needed.
+        # still validated for compatibility but not needed. Each change the watch delivers
+        # redraws the live display and reaches the callbacks.
         deadline = time.monotonic() + timeout
         last_status = "Unknown"
         stream = self._api.watch_job(name)
@@ -320,6 +325,7 @@ class KubernetesBackend(RuntimeBackend):
                     )
                 job = _convert.job_from_info(info)
                 last_status = job.status
+                live.update(job)
                 for callback in callbacks or []:
                     callback(job)
                 if job.status == constants.TRAINJOB_FAILED and (
@@ -330,6 +336,7 @@ class KubernetesBackend(RuntimeBackend):
                 if job.status in wanted:
                     return job
         finally:
+            live.close()
             _close_soon(stream)
 
     def delete_job(self, name: str) -> None:

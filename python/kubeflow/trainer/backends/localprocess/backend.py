@@ -21,6 +21,7 @@ from kubeflow.trainer.backends.localprocess import launcher, logs, procs, rank_e
 from kubeflow.trainer.backends.localprocess.errors import JobNotFoundError, LocalStateError
 from kubeflow.trainer.backends.localprocess.types import LocalProcessBackendConfig
 from kubeflow.trainer.constants import constants
+from kubeflow.trainer.display_wait import WaitDisplay
 from kubeflow.trainer.errors import JobFailedError, JobTimeoutError, ValidationError
 from kubeflow.trainer.options._parts import collect
 from kubeflow.trainer.types import types
@@ -322,12 +323,15 @@ class LocalProcessBackend(RuntimeBackend):
         timeout: int = 600,
         polling_interval: int = 2,
         callbacks: list[Callable[[types.TrainJob], None]] | None = None,
+        *,
+        progress: bool | None = None,
     ) -> types.TrainJob:
         """Wait until the job reaches one of ``status`` and return it.
 
         The timeout is a deadline; between polls the status file is watched so that reaching a
         final state is noticed within a fraction of a second. ``callbacks`` get the TrainJob at
-        every poll.
+        every poll. The live display (``progress``, as in TrainerClient) is redrawn when the job
+        changed.
 
         Raises:
             ValidationError: (a ``ValueError``) a status outside Created/Running/Complete/Failed,
@@ -341,25 +345,30 @@ class LocalProcessBackend(RuntimeBackend):
         wanted = _validation.wait_arguments(status, timeout, polling_interval, state.STATUSES)
         self._spec(name)  # unknown name -> JobNotFoundError before any waiting
         deadline = time.monotonic() + timeout
-        while True:
-            trainjob = self.get_job(name)
-            for callback in callbacks or []:
-                callback(trainjob)
-            if trainjob.status in wanted:
-                return trainjob
-            if trainjob.status == state.FAILED:
-                raise self._failure(name, trainjob)
-            now = time.monotonic()
-            if now >= deadline:
-                raise JobTimeoutError(
-                    f"Timeout after {timeout}s waiting for TrainJob {name} to reach "
-                    f"{sorted(wanted)}; it is {trainjob.status}",
-                    name=name,
-                )
-            next_poll = min(deadline, now + polling_interval)
-            seen = self.store.status_mtime(name)
-            while time.monotonic() < next_poll and self.store.status_mtime(name) == seen:
-                time.sleep(min(_WAKE_SECONDS, max(0.0, next_poll - time.monotonic())))
+        with WaitDisplay(name, progress) as live:
+            shown: types.TrainJob | None = None
+            while True:
+                trainjob = self.get_job(name)
+                if trainjob != shown:  # redrawn on a change of the status file, not per poll
+                    live.update(trainjob)
+                    shown = trainjob
+                for callback in callbacks or []:
+                    callback(trainjob)
+                if trainjob.status in wanted:
+                    return trainjob
+                if trainjob.status == state.FAILED:
+                    raise self._failure(name, trainjob)
+                now = time.monotonic()
+                if now >= deadline:
+                    raise JobTimeoutError(
+                        f"Timeout after {timeout}s waiting for TrainJob {name} to reach "
+                        f"{sorted(wanted)}; it is {trainjob.status}",
+                        name=name,
+                    )
+                next_poll = min(deadline, now + polling_interval)
+                seen = self.store.status_mtime(name)
+                while time.monotonic() < next_poll and self.store.status_mtime(name) == seen:
+                    time.sleep(min(_WAKE_SECONDS, max(0.0, next_poll - time.monotonic())))
 
     def delete_job(self, name: str) -> None:
         """Stop every process of the job (SIGTERM, then SIGKILL after the grace period) and

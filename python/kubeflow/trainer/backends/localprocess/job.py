@@ -158,7 +158,7 @@ def current_status(store: state.JobStore, spec: state.JobSpec) -> state.JobStatu
 
 def to_trainjob(spec: state.JobSpec, status: state.JobStatus) -> types.TrainJob:
     """The ``TrainJob`` of a local job."""
-    steps = [
+    steps = types.StepList(
         types.Step(
             name=step,
             status=status.steps.get(step, state.CREATED),
@@ -167,7 +167,7 @@ def to_trainjob(spec: state.JobSpec, status: state.JobStatus) -> types.TrainJob:
             device_count=str(spec.procs_per_node),
         )
         for node, step in enumerate(spec.steps)
-    ]
+    )
     return types.TrainJob(
         name=spec.name,
         runtime=state.runtime_from_dict(spec.runtime),
