@@ -27,6 +27,7 @@ from kubeflow.trainer.backends.container.errors import ContainerEngineError, Ima
 from kubeflow.trainer.backends.container.types import ContainerBackendConfig
 from kubeflow.trainer.backends.kubernetes import trainer_spec
 from kubeflow.trainer.constants import constants
+from kubeflow.trainer.display_wait import WaitDisplay
 from kubeflow.trainer.errors import (
     AlreadyExistsError,
     JobFailedError,
@@ -314,8 +315,13 @@ class ContainerBackend(RuntimeBackend):
         timeout: int = 600,
         polling_interval: int = 2,
         callbacks: list[Callable[[types.TrainJob], None]] | None = None,
+        *,
+        progress: bool | None = None,
     ) -> types.TrainJob:
         """Poll the job until it reaches one of ``status`` and return it.
+
+        The live display (``progress``, as in TrainerClient) is redrawn when the job changed,
+        not at every poll.
 
         Raises:
             ValidationError: (a ``ValueError``) a bad status, timeout or polling interval.
@@ -327,23 +333,28 @@ class ContainerBackend(RuntimeBackend):
         _validation.validate_job_name(name)
         wanted = _validation.wait_arguments(status, timeout, polling_interval, job_status.STATUSES)
         deadline = time.monotonic() + float(timeout)
-        while True:
-            record = self._record(name)
-            trainjob = record.to_trainjob()
-            for callback in callbacks or []:
-                callback(trainjob)
-            if trainjob.status in wanted:
-                return trainjob
-            if trainjob.status == constants.TRAINJOB_FAILED:
-                raise self._failure(record)
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise JobTimeoutError(
-                    f"Timeout waiting for TrainJob {name} to reach status {sorted(wanted)}: "
-                    f"it is {trainjob.status}",
-                    name=name,
-                )
-            time.sleep(min(float(polling_interval), left))
+        with WaitDisplay(name, progress) as live:
+            shown: types.TrainJob | None = None
+            while True:
+                record = self._record(name)
+                trainjob = record.to_trainjob()
+                if trainjob != shown:
+                    live.update(trainjob)
+                    shown = trainjob
+                for callback in callbacks or []:
+                    callback(trainjob)
+                if trainjob.status in wanted:
+                    return trainjob
+                if trainjob.status == constants.TRAINJOB_FAILED:
+                    raise self._failure(record)
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise JobTimeoutError(
+                        f"Timeout waiting for TrainJob {name} to reach status {sorted(wanted)}: "
+                        f"it is {trainjob.status}",
+                        name=name,
+                    )
+                time.sleep(min(float(polling_interval), left))
 
     def _failure(self, record: job_status.JobRecord) -> JobFailedError:
         step, container, exit_code = record.failed_node()
