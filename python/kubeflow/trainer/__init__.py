@@ -6,10 +6,10 @@ from kubeflow.common.types import KubernetesBackendConfig
 from kubeflow.trainer.api.trainer_client import TrainerClient
 from kubeflow.trainer.backends.container.types import ContainerBackendConfig, TrainingRuntimeSource
 from kubeflow.trainer.backends.kubernetes.manifests import manifest_from_yaml, manifest_to_yaml
+from kubeflow.trainer.backends.kubernetes.migration import migrate_v1_jobs
 from kubeflow.trainer.backends.kubernetes.utils import get_tpu_num_nodes, update_trainjob_status
 from kubeflow.trainer.backends.localprocess.types import LocalProcessBackendConfig
 from kubeflow.trainer.constants.constants import DATASET_PATH, MODEL_PATH
-from kubeflow.trainer.migration import migrate_v1_jobs
 from kubeflow.trainer.types.types import (
     BuiltinTrainer,
     CustomTrainer,

@@ -144,7 +144,8 @@ class TrainerClient:
             v1_jobs = self.backend.list_v1_jobs()
         except NotFoundError:
             return jobs  # no v1 kind is installed
-        return [*jobs, *v1_jobs]
+        mixed: list[types.TrainJob | V1Job] = [*jobs, *v1_jobs]
+        return mixed
 
     def list_v1_jobs(self, kind: str | None = None) -> list[V1Job]:
         """List the Training Operator v1 jobs in the namespace. Ours.

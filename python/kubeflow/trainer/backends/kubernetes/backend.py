@@ -15,6 +15,7 @@ from kubeflow.common.types import KubernetesBackendConfig
 from kubeflow.trainer import _core, _validation
 from kubeflow.trainer.backends.base import RuntimeBackend
 from kubeflow.trainer.backends.kubernetes import _convert, manifests, request, trainer_spec, v1
+from kubeflow.trainer.backends.kubernetes.migration import migrate_v1_jobs
 from kubeflow.trainer.constants import constants
 from kubeflow.trainer.errors import (
     InsecureConnectionWarning,
@@ -22,7 +23,6 @@ from kubeflow.trainer.errors import (
     JobTimeoutError,
     ValidationError,
 )
-from kubeflow.trainer.migration import migrate_v1_jobs
 from kubeflow.trainer.options._parts import collect
 from kubeflow.trainer.types import types
 from kubeflow.trainer.types.v1 import Migration, V1Job
