@@ -501,7 +501,20 @@ def test_enums(enum_cls, members):
 
 
 # Ours, documented in docs/differences.md: upstream code never calls them.
-OUR_CLIENT_METHODS = {"build_job_manifest", "get_job_manifest", "submit_job"}
+OUR_CLIENT_METHODS = {
+    "build_job_manifest",
+    "get_job_manifest",
+    "submit_job",
+    # Training Operator v1 (docs/migrating-from-v1.md)
+    "list_v1_jobs",
+    "get_v1_job",
+    "get_v1_job_logs",
+    "get_v1_job_manifest",
+    "migrate_v1_job",
+    "create_migration",
+}
+# Parameters of ours after upstream's: keyword-only with a default, so upstream calls still work.
+OUR_KEYWORD_PARAMETERS = {"list_jobs": [("include_v1", False)]}
 
 
 def test_trainer_client_has_upstreams_methods_and_signatures():
@@ -510,6 +523,11 @@ def test_trainer_client_has_upstreams_methods_and_signatures():
     for name, expected in CLIENT_METHODS.items():
         parameters = list(inspect.signature(getattr(TrainerClient, name)).parameters.values())
         assert parameters[0].name == "self"
+        ours = OUR_KEYWORD_PARAMETERS.get(name, [])
+        extra = parameters[len(parameters) - len(ours) :]
+        assert [(p.name, p.default) for p in extra] == ours, name
+        assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in extra), name
+        parameters = parameters[: len(parameters) - len(ours)]
         actual = [(p.name, p.default) for p in parameters[1:]]
         assert actual == expected, name
         assert all(p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD for p in parameters), name
