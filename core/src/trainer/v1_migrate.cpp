@@ -289,7 +289,7 @@ json JobConverter::trainer_from_container(const std::string& type, int num_nodes
   for (const auto& [key, value] : container.items()) {
     if (kTrainerContainerFields.contains(key) || kPatchableContainerFields.contains(key)) continue;
     if (key == "ports" && default_port_only(value, kind_.port)) continue;  // v1's own port
-    note(path + "." + key,
+    note(fmt::format("{}.{}", path, key),
          key == "ports" ? std::string("not carried: the runtime opens the ports it needs; expose "
                                       "others with a Service")
                         : "not carried: a TrainJob sets only image, command, args, env, resources, "
@@ -307,7 +307,7 @@ json JobConverter::runtime_patch(const std::string& type) {
     if (key == "labels" || key == "annotations") {
       pod_metadata[key] = value;
     } else if (key != "creationTimestamp" && key != "name") {  // kubectl writes a null one
-      note(path + ".metadata." + key,
+      note(fmt::format("{}.metadata.{}", path, key),
            "not carried: a pod template takes only labels and "
            "annotations");
     }
@@ -317,7 +317,7 @@ json JobConverter::runtime_patch(const std::string& type) {
     if (kPatchablePodFields.contains(key)) {
       pod_spec[key] = value;
     } else {
-      note(path + ".spec." + key,
+      note(fmt::format("{}.spec.{}", path, key),
            "not carried: runtimePatches cannot set it on a shipped runtime; use a custom "
            "TrainingRuntime");
     }

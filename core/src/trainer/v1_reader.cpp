@@ -16,6 +16,7 @@ std::string crd_name(const V1Kind& kind) { return kind.plural + ".kubeflow.org";
 
 Error crd_missing(const std::vector<const V1Kind*>& kinds, const std::string& ns) {
   std::vector<std::string> crds;
+  crds.reserve(kinds.size());
   for (const auto* k : kinds) crds.push_back(crd_name(*k));
   return Error(
       ErrorCode::kNotFound,

@@ -39,7 +39,7 @@ json JobConverter::replicated_job(const std::string& type, const std::string& jo
     if (kPodTemplateMetadata.contains(key)) {
       pod["metadata"][key] = value;
     } else if (key != "creationTimestamp" && key != "name") {
-      note(path + ".metadata." + key,
+      note(fmt::format("{}.metadata.{}", path, key),
            "not carried: a pod template takes only labels and "
            "annotations");
     }
