@@ -104,6 +104,16 @@ void bind_client(py::module_& m) {
            py::arg("name"))
       .def("trainer_version", blocking(&TrainerApi::trainer_version, "trainer_version"),
            py::arg("system_namespace"))
+      .def("list_v1_jobs", blocking(&TrainerApi::list_v1_jobs, "list_v1_jobs"), py::arg("kind"))
+      .def("get_v1_job", blocking(&TrainerApi::get_v1_job, "get_v1_job"), py::arg("kind"),
+           py::arg("name"))
+      .def("stored_v1_job_manifest",
+           blocking(&TrainerApi::stored_v1_job_manifest, "stored_v1_job_manifest"), py::arg("kind"),
+           py::arg("name"), py::arg("allow_mxjob"))
+      .def("get_v1_job_logs", blocking(&TrainerApi::get_v1_job_logs, "get_v1_job_logs"),
+           py::arg("kind"), py::arg("name"), py::arg("step"))
+      .def("create_migrated", blocking(&TrainerApi::create_migrated, "create_migrated"),
+           py::arg("manifest"), py::arg("dry_run"))
       .def_property_readonly("request_count", &TrainerApi::request_count);
 }
 

@@ -11,5 +11,6 @@ PYBIND11_MODULE(_core, m) {
   kubeflow::bindings::bind_job_spec(m);
   kubeflow::bindings::bind_job_info(m);
   kubeflow::bindings::bind_streams(m);
+  kubeflow::bindings::bind_v1(m);
   kubeflow::bindings::bind_client(m);
 }

@@ -68,6 +68,25 @@ def _parser() -> argparse.ArgumentParser:
     delete.add_argument("name")
     submit = command("submit", "create a TrainJob from a manifest (YAML or JSON)")
     submit.add_argument("-f", "--filename", required=True, help="the manifest file, - for stdin")
+    migrate = command(
+        "migrate",
+        "convert Training Operator v1 jobs to TrainJobs (manifests on stdout, report on stderr)",
+    )
+    migrate.add_argument(
+        "-f", "--filename", required=True, help="v1 jobs, YAML or JSON (documents, List); - stdin"
+    )
+    migrate.add_argument(
+        "--allow-mxjob",
+        action="store_true",
+        help="convert MXJobs to a TrainJob on a generated custom runtime (MXNet is retired)",
+    )
+    migrate.add_argument(
+        "--dry-run",
+        choices=("client", "server"),
+        default="client",
+        help="server: also validate the manifests on the API server (nothing is stored)",
+    )
+    migrate.add_argument("-o", "--output", choices=("yaml", "json"), default="yaml")
     train = command("train", "train a Python function of a file: FILE:FUNCTION")
     train.add_argument("target", metavar="FILE:FUNCTION")
     train.add_argument("--runtime", help="runtime name (default: torch-distributed)")
@@ -238,7 +257,27 @@ def _train(client: Any, args: argparse.Namespace) -> None:
         print(name)
 
 
+def _migrate(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from kubeflow.trainer import migrate_v1_jobs
+
+    text = sys.stdin.read() if args.filename == "-" else Path(args.filename).read_text()
+    migration = migrate_v1_jobs(text, allow_mxjob=args.allow_mxjob)
+    if args.dry_run == "server":
+        _client(args).create_migration(migration, dry_run=True)
+    for note in migration.report:  # before the manifests: a reader of both sees it first
+        print(f"note: {note.job}: {note.field}: {note.reason}", file=sys.stderr)
+    if args.output == "json":
+        _emit({"apiVersion": "v1", "kind": "List", "items": migration.manifests}, "json")
+    else:
+        print(migration.to_yaml(), end="")
+
+
 def _run(args: argparse.Namespace) -> int:
+    if args.command == "migrate":  # a pure conversion: no cluster unless --dry-run=server
+        _migrate(args)
+        return EXIT_OK
     if args.command == "completion":
         try:
             import shtab  # type: ignore[import-not-found]

@@ -21,9 +21,12 @@ TRAINER_PUBLIC_CONFIGMAP = "kubeflow-trainer-public"
 
 
 def crd_files(manifests: Path = TRAINER_MANIFESTS) -> list[Path]:
-    """The CRD files: Trainer's, then JobSet's."""
-    files = sorted((manifests / "crds").glob("*.yaml")) + sorted(
-        (manifests / "jobset").glob("*.yaml")
+    """The CRD files: Trainer's, JobSet's, then Training Operator v1's (v1.9, and MXJob of
+    v1.8, so that migration from v1 is tested against the real schemas)."""
+    files = (
+        sorted((manifests / "crds").glob("*.yaml"))
+        + sorted((manifests / "jobset").glob("*.yaml"))
+        + sorted((manifests / "v1-crds").glob("*.yaml"))
     )
     if not files:
         raise ControlPlaneError(

@@ -20,6 +20,7 @@
 #include "trainer/job_watch.hpp"
 #include "trainer/log_follow.hpp"
 #include "trainer/runtime_resolver.hpp"
+#include "trainer/v1_reader.hpp"
 
 namespace kubeflow::trainer {
 
@@ -363,6 +364,61 @@ std::optional<std::string> TrainerApi::trainer_version(const std::string& system
   impl_->version_read = true;
   impl_->version = version;
   return version;
+}
+
+std::vector<V1JobInfo> TrainerApi::list_v1_jobs(const std::optional<std::string>& kind) {
+  return guarded("list", "v1 jobs", impl_->ns, std::string(),
+                 [&] { return trainer::list_v1_jobs(impl_->rest, impl_->ns, kind); });
+}
+
+V1JobInfo TrainerApi::get_v1_job(const std::string& kind, const std::string& name) {
+  return guarded("get", "v1 job", impl_->ns, name,
+                 [&] { return trainer::get_v1_job(impl_->rest, impl_->ns, kind, name); });
+}
+
+nlohmann::json TrainerApi::stored_v1_job_manifest(const std::string& kind, const std::string& name,
+                                                  bool allow_mxjob) {
+  return guarded("get", "v1 job", impl_->ns, name, [&] {
+    return trainer::stored_v1_job(impl_->rest, impl_->ns, kind, name, allow_mxjob);
+  });
+}
+
+std::vector<std::string> TrainerApi::get_v1_job_logs(const std::string& kind,
+                                                     const std::string& name,
+                                                     const std::string& step) {
+  return guarded("read logs of", "v1 job", impl_->ns, name, [&] {
+    const V1JobInfo job = trainer::get_v1_job(impl_->rest, impl_->ns, kind, name);
+    for (const auto& s : job.steps) {
+      if (s.name != step) continue;
+      const std::string path =
+          fmt::format("{}/log?container={}", k8s::object_path(k8s::kPods, impl_->ns, s.pod_name),
+                      k8s::url_encode(v1_kind(kind).container));
+      return split_lines(
+          impl_->rest.get_text(path, {"read logs of", "Pod", impl_->ns, s.pod_name, server()}));
+    }
+    std::vector<std::string> names;
+    for (const auto& s : job.steps) names.push_back(s.name);
+    throw Error(ErrorCode::kNotFound,
+                fmt::format("{} {}/{} has no step {:?}: its steps are [{}]", job.kind, impl_->ns,
+                            name, step, fmt::join(names, ", ")),
+                {.field = "step",
+                 .hint = "Pass one of the listed steps (<replica type>-<index>)",
+                 .http_status = 404,
+                 .reason = "NotFound",
+                 .kind = job.kind,
+                 .name = name,
+                 .ns = impl_->ns});
+  });
+}
+
+nlohmann::json TrainerApi::create_migrated(const nlohmann::json& manifest, bool dry_run) {
+  const std::string name =
+      manifest.is_object() && manifest.contains("metadata") && manifest["metadata"].is_object()
+          ? manifest["metadata"].value("name", "")
+          : std::string();
+  return guarded(dry_run ? "create (dry run)" : "create", "migrated object", impl_->ns, name, [&] {
+    return trainer::create_migrated(impl_->rest, impl_->ns, manifest, dry_run);
+  });
 }
 
 long TrainerApi::request_count() const noexcept { return impl_->http->request_count(); }

@@ -63,4 +63,18 @@ nlohmann::json yaml_to_json(const std::string& text, const std::string& source) 
   }
 }
 
+std::vector<nlohmann::json> yaml_documents_to_json(const std::string& text,
+                                                   const std::string& source) {
+  try {
+    std::vector<nlohmann::json> documents;
+    for (const auto& node : YAML::LoadAll(text)) documents.push_back(to_json(node));
+    return documents;
+  } catch (const YAML::Exception& e) {
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("{} is not valid YAML: {} at line {}, column {}", source, e.msg,
+                            e.mark.line + 1, e.mark.column + 1),
+                {.file = source});
+  }
+}
+
 }  // namespace kubeflow::util

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -12,5 +13,10 @@ namespace kubeflow::util {
 /// Error{kInvalidArgument} with the line and column for malformed YAML; `source` names the
 /// document in that message.
 [[nodiscard]] nlohmann::json yaml_to_json(const std::string& text, const std::string& source);
+
+/// Every document of a YAML stream ("---"-separated), in order; an empty document is null.
+/// Errors as for yaml_to_json.
+[[nodiscard]] std::vector<nlohmann::json> yaml_documents_to_json(const std::string& text,
+                                                                 const std::string& source);
 
 }  // namespace kubeflow::util

@@ -6,6 +6,7 @@ from kubeflow.common.types import KubernetesBackendConfig
 from kubeflow.trainer.api.trainer_client import TrainerClient
 from kubeflow.trainer.backends.container.types import ContainerBackendConfig, TrainingRuntimeSource
 from kubeflow.trainer.backends.kubernetes.manifests import manifest_from_yaml, manifest_to_yaml
+from kubeflow.trainer.backends.kubernetes.migration import migrate_v1_jobs
 from kubeflow.trainer.backends.kubernetes.utils import get_tpu_num_nodes, update_trainjob_status
 from kubeflow.trainer.backends.localprocess.types import LocalProcessBackendConfig
 from kubeflow.trainer.constants.constants import DATASET_PATH, MODEL_PATH
@@ -34,6 +35,7 @@ from kubeflow.trainer.types.types import (
     TrainJob,
     TrainJobTemplate,
 )
+from kubeflow.trainer.types.v1 import Migration, MigrationNote, V1Job, V1ReplicaSpec
 
 __all__ = [
     "DATASET_PATH",
@@ -53,6 +55,8 @@ __all__ = [
     "LocalProcessBackendConfig",
     "LoraConfig",
     "Loss",
+    "Migration",
+    "MigrationNote",
     "Runtime",
     "RuntimeKind",
     "RuntimeTrainer",
@@ -66,8 +70,11 @@ __all__ = [
     "TrainerClient",
     "TrainerType",
     "TrainingRuntimeSource",
+    "V1Job",
+    "V1ReplicaSpec",
     "get_tpu_num_nodes",
     "manifest_from_yaml",
     "manifest_to_yaml",
+    "migrate_v1_jobs",
     "update_trainjob_status",
 ]

@@ -3,7 +3,7 @@ Private C++ core of kubeflow.trainer; use the public TrainerClient instead.
 """
 from __future__ import annotations
 import typing
-__all__: list[str] = ['ConditionInfo', 'ConnectionInfo', 'EnvVar', 'EventInfo', 'ExplicitSettings', 'InitializerSpec', 'JobRequest', 'JobStream', 'Launcher', 'LineStream', 'RuntimeInfo', 'StepInfo', 'TrainJobInfo', 'TrainerApi', 'TrainerSpec', 'TrainerStatusInfo', 'build_trainjob', 'load_connection', 'manifest_from_text', 'manifest_to_yaml', 'parse_runtime', 'resources_per_node', 'validate_job_request']
+__all__: list[str] = ['ConditionInfo', 'ConnectionInfo', 'EnvVar', 'EventInfo', 'ExplicitSettings', 'InitializerSpec', 'JobRequest', 'JobStream', 'Launcher', 'LineStream', 'Migration', 'MigrationNote', 'RuntimeInfo', 'StepInfo', 'TrainJobInfo', 'TrainerApi', 'TrainerSpec', 'TrainerStatusInfo', 'V1JobInfo', 'V1ReplicaInfo', 'build_trainjob', 'load_connection', 'manifest_from_text', 'manifest_to_yaml', 'migrate_v1_jobs', 'parse_runtime', 'resources_per_node', 'v1_jobs_from_text', 'v1_kind_names', 'validate_job_request']
 class ConnectionInfo:
     """
     Where the client connects; credentials are not exposed.
@@ -295,6 +295,79 @@ class JobStream:
         """
         The next item, or None after `timeout` seconds; StopIteration at the end.
         """
+class V1ReplicaInfo:
+    @property
+    def active(self) -> int:
+        ...
+    @property
+    def failed(self) -> int:
+        ...
+    @property
+    def image(self) -> str:
+        ...
+    @property
+    def replicas(self) -> int:
+        ...
+    @property
+    def restart_policy(self) -> str:
+        ...
+    @property
+    def succeeded(self) -> int:
+        ...
+    @property
+    def type(self) -> str:
+        ...
+class V1JobInfo:
+    @property
+    def completion_time(self) -> str:
+        ...
+    @property
+    def conditions(self) -> list[ConditionInfo]:
+        ...
+    @property
+    def creation_timestamp(self) -> str:
+        ...
+    @property
+    def kind(self) -> str:
+        ...
+    @property
+    def message(self) -> str:
+        ...
+    @property
+    def name(self) -> str:
+        ...
+    @property
+    def namespace(self) -> str:
+        ...
+    @property
+    def replicas(self) -> list[V1ReplicaInfo]:
+        ...
+    @property
+    def start_time(self) -> str:
+        ...
+    @property
+    def status(self) -> str:
+        ...
+    @property
+    def steps(self) -> list[StepInfo]:
+        ...
+class MigrationNote:
+    @property
+    def field(self) -> str:
+        ...
+    @property
+    def job(self) -> str:
+        ...
+    @property
+    def reason(self) -> str:
+        ...
+class Migration:
+    @property
+    def manifests(self) -> list[typing.Any]:
+        ...
+    @property
+    def report(self) -> list[MigrationNote]:
+        ...
 class ExplicitSettings:
     ca_file: str
     cert_file: str
@@ -312,6 +385,8 @@ class TrainerApi:
     @typing.overload
     def __init__(self, settings: ExplicitSettings, namespace: str, request_timeout: float) -> None:
         ...
+    def create_migrated(self, manifest: typing.Any, dry_run: bool) -> typing.Any:
+        ...
     def delete_job(self, name: str) -> None:
         ...
     def follow_job_logs(self, name: str, step: str) -> LineStream:
@@ -324,13 +399,21 @@ class TrainerApi:
         ...
     def get_runtime(self, name: str) -> RuntimeInfo:
         ...
+    def get_v1_job(self, kind: str, name: str) -> V1JobInfo:
+        ...
+    def get_v1_job_logs(self, kind: str, name: str, step: str) -> list[str]:
+        ...
     def job_manifest(self, request: JobRequest, validate_on_server: bool) -> typing.Any:
         ...
     def list_jobs(self, runtime: str | None, runtime_kind: str | None = None) -> list[TrainJobInfo]:
         ...
     def list_runtimes(self) -> list[RuntimeInfo]:
         ...
+    def list_v1_jobs(self, kind: str | None) -> list[V1JobInfo]:
+        ...
     def stored_job_manifest(self, name: str) -> typing.Any:
+        ...
+    def stored_v1_job_manifest(self, kind: str, name: str, allow_mxjob: bool) -> typing.Any:
         ...
     def submit_job(self, manifest: typing.Any) -> str:
         ...
@@ -372,6 +455,10 @@ def manifest_to_yaml(manifest: typing.Any) -> str:
     """
     A manifest as YAML that reads back as the same object.
     """
+def migrate_v1_jobs(jobs: list[typing.Any], allow_mxjob: bool) -> Migration:
+    """
+    v2 manifests and a report from v1 job objects; raises ValidationError.
+    """
 def parse_runtime(runtime: typing.Any, kind_hint: str = '') -> RuntimeInfo:
     """
     A RuntimeInfo from a runtime object (dict); raises ValidationError naming the field.
@@ -379,6 +466,14 @@ def parse_runtime(runtime: typing.Any, kind_hint: str = '') -> RuntimeInfo:
 def resources_per_node(resources: typing.Any) -> typing.Any:
     """
     {'requests': R, 'limits': R} with upstream's key normalization; raises ValidationError.
+    """
+def v1_jobs_from_text(text: str, source: str) -> list[typing.Any]:
+    """
+    The v1 job objects of YAML/JSON text (documents, Lists); raises ValidationError.
+    """
+def v1_kind_names() -> list[str]:
+    """
+    The v1.9 job kinds.
     """
 def validate_job_request(request: JobRequest) -> None:
     """

@@ -59,6 +59,13 @@ def test_crds_are_established_and_trainer_public_configmap_exists(cluster):
         "trainingruntimes.trainer.kubeflow.org",
         "clustertrainingruntimes.trainer.kubeflow.org",
         "jobsets.jobset.x-k8s.io",
+        # Training Operator v1.9, and MXJob of v1.8 (docs/migrating-from-v1.md)
+        *(
+            f"{plural}.kubeflow.org"
+            for plural in ("pytorchjobs", "tfjobs", "xgboostjobs", "jaxjobs", "paddlejobs")
+        ),
+        "mpijobs.kubeflow.org",
+        "mxjobs.kubeflow.org",
     ):
         crd = cluster.kube.get(f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{name}")
         conditions = {c["type"]: c["status"] for c in crd["status"]["conditions"]}

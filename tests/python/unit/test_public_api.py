@@ -504,9 +504,23 @@ def test_enums(enum_cls, members):
 
 
 # Ours, documented in docs/differences.md: upstream code never calls them.
-OUR_CLIENT_METHODS = {"build_job_manifest", "get_job_manifest", "submit_job"}
+OUR_CLIENT_METHODS = {
+    "build_job_manifest",
+    "get_job_manifest",
+    "submit_job",
+    # Training Operator v1 (docs/migrating-from-v1.md)
+    "list_v1_jobs",
+    "get_v1_job",
+    "get_v1_job_logs",
+    "get_v1_job_manifest",
+    "migrate_v1_job",
+    "create_migration",
+}
 # Ours, keyword-only after upstream's parameters, so upstream's calls bind as before.
-OUR_KEYWORD_ONLY = {"wait_for_job_status": [("progress", None)]}
+OUR_KEYWORD_ONLY = {
+    "wait_for_job_status": [("progress", None)],
+    "list_jobs": [("include_v1", False)],
+}
 
 
 def test_trainer_client_has_upstreams_methods_and_signatures():

@@ -12,6 +12,7 @@
 #include "kubeflow/trainer/job_info.hpp"
 #include "kubeflow/trainer/job_spec.hpp"
 #include "kubeflow/trainer/runtime.hpp"
+#include "kubeflow/trainer/v1_job.hpp"
 
 namespace kubeflow::trainer {
 
@@ -96,6 +97,28 @@ class TrainerApi {
   /// `kubeflow_trainer_version` of ConfigMap `<system_ns>/kubeflow-trainer-public`, read once;
   /// nullopt when it cannot be read (missing, or forbidden by RBAC).
   [[nodiscard]] std::optional<std::string> trainer_version(const std::string& system_namespace);
+
+  /// Training Operator v1 jobs (kubeflow.org/v1) in the namespace, of `kind` (see v1_kind) or,
+  /// with nullopt, of every v1.9 kind whose CRD is served: one list per kind and one of pods.
+  /// kNotFound naming the CRD(s) when none is served; MXJob: mxjob_removed_error().
+  [[nodiscard]] std::vector<V1JobInfo> list_v1_jobs(const std::optional<std::string>& kind);
+
+  /// One v1 job with its steps; kNotFound naming the CRD when it is not served, else the job.
+  [[nodiscard]] V1JobInfo get_v1_job(const std::string& kind, const std::string& name);
+
+  /// The v1 job as the server stores it, with apiVersion and kind (what the converter reads).
+  /// An MXJob only with `allow_mxjob`.
+  [[nodiscard]] nlohmann::json stored_v1_job_manifest(const std::string& kind,
+                                                      const std::string& name, bool allow_mxjob);
+
+  /// Log lines of one step ("worker-0") of a v1 job: its pod's framework container, whole.
+  [[nodiscard]] std::vector<std::string> get_v1_job_logs(const std::string& kind,
+                                                         const std::string& name,
+                                                         const std::string& step);
+
+  /// Creates one manifest of a v1 migration (TrainingRuntime or TrainJob) with strict field
+  /// validation, or with `dry_run` only validates it on the server; returns the server's object.
+  [[nodiscard]] nlohmann::json create_migrated(const nlohmann::json& manifest, bool dry_run);
 
   /// HTTP requests made by this client so far (tests and benchmarks count them).
   [[nodiscard]] long request_count() const noexcept;

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import Any, Literal, overload
 
 from kubeflow.common import utils as common_utils
 from kubeflow.common.types import KubernetesBackendConfig
@@ -13,6 +13,7 @@ from kubeflow.trainer.backends.container.types import ContainerBackendConfig
 from kubeflow.trainer.backends.localprocess.types import LocalProcessBackendConfig
 from kubeflow.trainer.constants import constants
 from kubeflow.trainer.types import types
+from kubeflow.trainer.types.v1 import Migration, V1Job
 
 logger = logging.getLogger(__name__)
 
@@ -111,11 +112,103 @@ class TrainerClient:
             runtime=runtime, initializer=initializer, trainer=trainer, options=options
         )
 
-    def list_jobs(self, runtime: types.Runtime | None = None) -> list[types.TrainJob]:
+    @overload
+    def list_jobs(
+        self, runtime: types.Runtime | None = None, *, include_v1: Literal[False] = False
+    ) -> list[types.TrainJob]: ...
+
+    @overload
+    def list_jobs(
+        self, runtime: types.Runtime | None = None, *, include_v1: bool
+    ) -> list[types.TrainJob | V1Job]: ...
+
+    def list_jobs(
+        self, runtime: types.Runtime | None = None, *, include_v1: bool = False
+    ) -> list[types.TrainJob] | list[types.TrainJob | V1Job]:
         """List the TrainJobs in the namespace, optionally only those using ``runtime``.
 
-        The list is a plain ``list`` that a notebook shows as a table (so does ``print``)."""
-        return types.TrainJobList(self.backend.list_jobs(runtime=runtime))
+        The list is a plain ``list`` that a notebook shows as a table (so does ``print``); with
+        ``include_v1`` it is an ordinary list.
+
+        Args:
+            runtime: Only the TrainJobs of this runtime.
+            include_v1: Ours. Also list the Training Operator v1 jobs (PyTorchJob, TFJob, ...)
+                of every kind whose CRD the cluster serves, after the TrainJobs; kinds that are
+                not installed are skipped. Costs one request per v1 kind and one for their
+                pods; without it nothing about v1 is requested.
+        """
+        jobs = types.TrainJobList(self.backend.list_jobs(runtime=runtime))
+        if include_v1 is not True:
+            return jobs
+        from kubeflow.trainer.errors import NotFoundError
+
+        try:
+            v1_jobs = self.backend.list_v1_jobs()
+        except NotFoundError:
+            return jobs  # no v1 kind is installed
+        mixed: list[types.TrainJob | V1Job] = [*jobs, *v1_jobs]
+        return mixed
+
+    def list_v1_jobs(self, kind: str | None = None) -> list[V1Job]:
+        """List the Training Operator v1 jobs in the namespace. Ours.
+
+        Args:
+            kind: ``PyTorchJob``, ``TFJob``, ``XGBoostJob``, ``JAXJob``, ``PaddleJob`` or
+                ``MPIJob`` (singular or plural, any case); None: every kind the cluster serves.
+
+        Raises:
+            ValidationError: an unknown kind; for ``MXJob``, why it is gone and the ways forward.
+            NotFoundError: the kind's CRD (or, for None, every v1 CRD) is not installed; the
+                message names it.
+        """
+        return self.backend.list_v1_jobs(kind=kind)
+
+    def get_v1_job(self, name: str, kind: str) -> V1Job:
+        """Get one Training Operator v1 job with its steps (pods). Ours.
+
+        Raises:
+            ValidationError: as for ``list_v1_jobs``.
+            NotFoundError: no such job, or its CRD is not installed (the message says which).
+        """
+        return self.backend.get_v1_job(name=name, kind=kind)
+
+    def get_v1_job_logs(self, name: str, kind: str, step: str | None = None) -> Iterator[str]:
+        """Yield the log lines of one step of a v1 job (``master-0``, ``worker-1``; default: its
+        first step), read from the framework container (``pytorch``, ``tensorflow``, ...). Ours.
+        """
+        return self.backend.get_v1_job_logs(name=name, kind=kind, step=step)
+
+    def get_v1_job_manifest(
+        self, name: str, kind: str, allow_mxjob: bool = False
+    ) -> dict[str, Any]:
+        """A v1 job as the cluster stores it (with apiVersion and kind). Ours.
+
+        ``allow_mxjob`` reads an MXJob too, for ``migrate_v1_jobs(..., allow_mxjob=True)``.
+        """
+        return self.backend.get_v1_job_manifest(name=name, kind=kind, allow_mxjob=allow_mxjob)
+
+    def migrate_v1_job(self, name: str, kind: str, allow_mxjob: bool = False) -> Migration:
+        """Read a v1 job from the cluster and convert it (see ``kubeflow.trainer.
+        migrate_v1_jobs``); nothing is created. Ours."""
+        return self.backend.migrate_v1_job(name=name, kind=kind, allow_mxjob=allow_mxjob)
+
+    def create_migration(self, migration: Migration, dry_run: bool = False) -> list[dict[str, Any]]:
+        """Create the manifests of a Migration in order (each generated TrainingRuntime before
+        its TrainJob), with strict field validation. Ours.
+
+        Args:
+            migration: From ``migrate_v1_jobs`` or ``migrate_v1_job``.
+            dry_run: Only validate them on the API server (``dryRun=All``): schema, strict field
+                validation and admission webhooks; nothing is stored.
+
+        Returns:
+            The objects as the server answered, in order.
+
+        Raises:
+            ValueError: the server refused one (``InvalidError`` names the field); the ones
+                before it were created.
+        """
+        return self.backend.create_migration(migration=migration, dry_run=dry_run)
 
     def get_job(self, name: str) -> types.TrainJob:
         """Get a TrainJob with its steps and status."""

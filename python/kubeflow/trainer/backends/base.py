@@ -8,6 +8,7 @@ from typing import Any
 
 from kubeflow.trainer.errors import ValidationError
 from kubeflow.trainer.types import types
+from kubeflow.trainer.types.v1 import Migration, V1Job
 
 
 class RuntimeBackend(abc.ABC):
@@ -95,6 +96,34 @@ class RuntimeBackend(abc.ABC):
     def submit_job(self, manifest: Mapping[str, Any] | str) -> str:
         """Create the TrainJob of a manifest and return its name."""
         raise _needs_a_cluster("submit_job")
+
+    # Training Operator v1 jobs exist on clusters only; see TrainerClient for the contracts.
+
+    def list_v1_jobs(self, kind: str | None = None) -> list[V1Job]:
+        """List Training Operator v1 jobs."""
+        raise _needs_a_cluster("list_v1_jobs")
+
+    def get_v1_job(self, name: str, kind: str) -> V1Job:
+        """Get one v1 job."""
+        raise _needs_a_cluster("get_v1_job")
+
+    def get_v1_job_logs(self, name: str, kind: str, step: str | None = None) -> Iterator[str]:
+        """Log lines of one step of a v1 job."""
+        raise _needs_a_cluster("get_v1_job_logs")
+
+    def get_v1_job_manifest(
+        self, name: str, kind: str, allow_mxjob: bool = False
+    ) -> dict[str, Any]:
+        """A v1 job as the cluster stores it."""
+        raise _needs_a_cluster("get_v1_job_manifest")
+
+    def migrate_v1_job(self, name: str, kind: str, allow_mxjob: bool = False) -> Migration:
+        """Convert a v1 job of the cluster."""
+        raise _needs_a_cluster("migrate_v1_job")
+
+    def create_migration(self, migration: Migration, dry_run: bool = False) -> list[dict[str, Any]]:
+        """Create the manifests of a Migration."""
+        raise _needs_a_cluster("create_migration")
 
 
 def _needs_a_cluster(method: str) -> ValidationError:

@@ -14,7 +14,8 @@ from kubeflow.common.constants import DEFAULT_TIMEOUT
 from kubeflow.common.types import KubernetesBackendConfig
 from kubeflow.trainer import _core, _validation
 from kubeflow.trainer.backends.base import RuntimeBackend
-from kubeflow.trainer.backends.kubernetes import _convert, manifests, request, trainer_spec
+from kubeflow.trainer.backends.kubernetes import _convert, manifests, request, trainer_spec, v1
+from kubeflow.trainer.backends.kubernetes.migration import migrate_v1_jobs
 from kubeflow.trainer.constants import constants
 from kubeflow.trainer.display_wait import WaitDisplay
 from kubeflow.trainer.errors import (
@@ -25,6 +26,7 @@ from kubeflow.trainer.errors import (
 )
 from kubeflow.trainer.options._parts import collect
 from kubeflow.trainer.types import types
+from kubeflow.trainer.types.v1 import Migration, V1Job
 
 logger = logging.getLogger(__name__)
 
@@ -343,6 +345,60 @@ class KubernetesBackend(RuntimeBackend):
         """See TrainerClient.delete_job."""
         _validation.validate_job_name(name)
         self._api.delete_job(name)
+
+    # Training Operator v1 ----------------------------------------------------------------------
+
+    def list_v1_jobs(self, kind: str | None = None) -> list[V1Job]:
+        """See TrainerClient.list_v1_jobs."""
+        if kind is not None:
+            _validation.require_str(kind, "kind")
+        return [v1.v1_job_from_info(i) for i in self._api.list_v1_jobs(kind)]
+
+    def get_v1_job(self, name: str, kind: str) -> V1Job:
+        """See TrainerClient.get_v1_job."""
+        _validation.require_str(name, "name")
+        _validation.require_str(kind, "kind")
+        return v1.v1_job_from_info(self._api.get_v1_job(kind, name))
+
+    def get_v1_job_logs(self, name: str, kind: str, step: str | None = None) -> Iterator[str]:
+        """See TrainerClient.get_v1_job_logs."""
+        if step is None:
+            steps = self.get_v1_job(name, kind).steps
+            if not steps:
+                raise ValidationError(
+                    f"{kind} {name} has no pods yet, so no logs", field="step", name=name
+                )
+            step = steps[0].name
+        _validation.require_str(step, "step")
+        return iter(self._api.get_v1_job_logs(kind, name, step))
+
+    def get_v1_job_manifest(
+        self, name: str, kind: str, allow_mxjob: bool = False
+    ) -> dict[str, Any]:
+        """See TrainerClient.get_v1_job_manifest."""
+        _validation.require_str(name, "name")
+        _validation.require_str(kind, "kind")
+        manifest: dict[str, Any] = self._api.stored_v1_job_manifest(kind, name, allow_mxjob)
+        return manifest
+
+    def migrate_v1_job(self, name: str, kind: str, allow_mxjob: bool = False) -> Migration:
+        """See TrainerClient.migrate_v1_job."""
+        job = self.get_v1_job_manifest(name, kind, allow_mxjob=allow_mxjob is True)
+        return migrate_v1_jobs(job, allow_mxjob=allow_mxjob)
+
+    def create_migration(self, migration: Migration, dry_run: bool = False) -> list[dict[str, Any]]:
+        """See TrainerClient.create_migration."""
+        if not isinstance(migration, Migration):
+            raise ValidationError(
+                f"migration must be a Migration, got {type(migration).__name__}",
+                field="migration",
+                hint="pass the result of migrate_v1_jobs() or migrate_v1_job()",
+            )
+        if not isinstance(dry_run, bool):
+            raise ValidationError(
+                f"dry_run must be True or False, got {dry_run!r}", field="dry_run"
+            )
+        return [self._api.create_migrated(m, dry_run) for m in migration.manifests]
 
     @property
     def request_count(self) -> int:
