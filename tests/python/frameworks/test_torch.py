@@ -28,18 +28,23 @@ def ddp_train(steps: int) -> None:
 
     # Different data and different initial weights on every rank: only DDP's broadcast of
     # rank 0's weights and its all-reduce of the gradients can make the ranks agree at the end.
-    torch.manual_seed(rank)
-    model = DistributedDataParallel(torch.nn.Linear(8, 1))
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-    for _ in range(steps):
-        x = torch.randn(16, 8)
-        optimizer.zero_grad()
-        torch.nn.functional.mse_loss(model(x), x.sum(1, keepdim=True)).backward()
-        optimizer.step()
-    weights = torch.cat([p.detach().flatten() for p in model.module.parameters()])
-    digest = hashlib.sha256(weights.numpy().tobytes()).hexdigest()[:16]
+    # The same training without DDP is the control: it ends with one model per rank.
+    def train(wrap: bool) -> str:
+        torch.manual_seed(rank)
+        module = torch.nn.Linear(8, 1)
+        model = DistributedDataParallel(module) if wrap else module
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        for _ in range(steps):
+            x = torch.randn(16, 8)
+            optimizer.zero_grad()
+            torch.nn.functional.mse_loss(model(x), x.sum(1, keepdim=True)).backward()
+            optimizer.step()
+        weights = torch.cat([p.detach().flatten() for p in module.parameters()])
+        return hashlib.sha256(weights.numpy().tobytes()).hexdigest()[:16]
+
+    alone, digest = train(wrap=False), train(wrap=True)
     print(
-        f"result rank={rank} world={world} sum={int(total.item())} weights={digest} "
+        f"result rank={rank} world={world} sum={int(total.item())} weights={digest} alone={alone} "
         f"node={os.environ['PET_NODE_RANK']} local={os.environ['LOCAL_RANK']} "
         f"nproc={os.environ['PET_NPROC_PER_NODE']} nnodes={os.environ['PET_NNODES']}",
         flush=True,
@@ -64,35 +69,7 @@ def test_ddp_over_gloo_on_two_nodes_of_two_processes(
     }
     assert {(r["nproc"], r["nnodes"]) for r in results} == {("2", "2")}
     assert len({r["weights"] for r in results}) == 1  # identical weights on every rank
-
-
-def test_ranks_without_ddp_disagree(client: TrainerClient, figures: list[str]) -> None:
-    """The control of the test above: the same training without DDP ends with four different
-    models, so identical weights there come from the collectives."""
-    trainer = CustomTrainer(func=local_train, func_args={"steps": 5}, num_nodes=2)
-    lines = run_job(client, "torch-distributed", trainer, figures, "torch without DDP 2x2")
-    results = result_lines(lines, "result")
-    assert len(results) == 4 and len({r["weights"] for r in results}) == 4, lines
-
-
-def local_train(steps: int) -> None:
-    import hashlib
-    import os
-
-    import torch
-
-    torch.set_num_threads(1)
-    rank = int(os.environ["RANK"])
-    torch.manual_seed(rank)
-    model = torch.nn.Linear(8, 1)
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-    for _ in range(steps):
-        x = torch.randn(16, 8)
-        optimizer.zero_grad()
-        torch.nn.functional.mse_loss(model(x), x.sum(1, keepdim=True)).backward()
-        optimizer.step()
-    weights = torch.cat([p.detach().flatten() for p in model.parameters()])
-    print(f"result rank={rank} weights={hashlib.sha256(weights.numpy().tobytes()).hexdigest()}")
+    assert len({r["alone"] for r in results}) == 4  # the control: without DDP, four models
 
 
 def all_reduce_ranks() -> None:
