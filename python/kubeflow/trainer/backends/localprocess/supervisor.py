@@ -176,6 +176,11 @@ class Supervisor:
             pass  # deleted meanwhile
 
     def _finish(self, phase: str, message: str = "") -> None:
+        if self.venv_lease is not None:
+            # Released before the final status is written: whoever sees the job finished may
+            # evict its environment at once.
+            self.venv_lease.close()
+            self.venv_lease = None
         if not self.spec.venv_cache and self.spec.cleanup_venv:
             shutil.rmtree(self.job_dir / state.PRIVATE_VENV_DIR, ignore_errors=True)
         if phase == state.FAILED and not self.status.message:
@@ -344,7 +349,7 @@ class Supervisor:
             for log in self.logs.values():
                 log.close()
             if self.venv_lease is not None:
-                self.venv_lease.close()  # the environment may be evicted from now on
+                self.venv_lease.close()  # when _finish did not run
         return exit_code
 
 
