@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help setup build test test-cpp test-python test-e2e test-container sanitize fuzz lint stub docs screenshot install example cluster-up cluster-down clean
+.PHONY: help setup build test test-cpp test-python test-frameworks test-e2e test-container sanitize fuzz lint stub docs screenshot install example cluster-up cluster-down clean
 
 # CLUSTER=full: the full cluster (a node, scheduler, controllers, JobSet, Trainer; needs root).
 CLUSTER ?= control-plane
@@ -19,6 +19,10 @@ build: setup  ## Incremental developer build (core, Catch2 suite, extension modu
 
 test: setup  ## Build everything and run all tests (Catch2, pytest unit + integration)
 	@scripts/test.sh
+
+test-frameworks: build  ## Real torch, JAX and XGBoost collectives on the local backend (cached env)
+	@fw_python="$$(scripts/frameworks-env.sh | tail -n 1)" && KUBEFLOW_TEST_FRAMEWORKS=1 \
+	  PYTHONPATH=python "$$fw_python" -m pytest tests/python/frameworks -q --durations=0
 
 test-e2e: setup  ## End-to-end tests: TrainJobs really run on a full cluster (root; slow cold)
 	@scripts/test-e2e.sh

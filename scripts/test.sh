@@ -46,8 +46,21 @@ else
   echo "container tier: SKIPPED (needs root on Linux)"
 fi
 
+# KUBEFLOW_TEST_FRAMEWORKS=0 skips the frameworks tier (real torch, JAX and XGBoost on the local
+# backend: tests/python/frameworks) while iterating; CI never skips.
+frameworks=1
+if [[ -n ${CI:-} && ${KUBEFLOW_TEST_FRAMEWORKS:-} == 0 ]]; then
+  echo "frameworks tier: CI must run it (unset KUBEFLOW_TEST_FRAMEWORKS)" >&2
+  status=1
+  frameworks=0
+elif [[ ${KUBEFLOW_TEST_FRAMEWORKS:-} == 0 ]]; then
+  echo "frameworks tier: SKIPPED (KUBEFLOW_TEST_FRAMEWORKS=0)"
+  frameworks=0
+fi
+
 images_pid=
 stack_pid=
+frameworks_pid=
 if ((e2e || container)); then
   scripts/setup-node.sh || exit 1
   # The images are mostly downloads and unpacking: built in the background from the start, they
@@ -61,13 +74,20 @@ control_plane=(.venv/bin/python -m tests.support.control_plane --state-dir "$clu
 cleanup() {
   "${control_plane[@]}" down || true
   local pid
-  for pid in $images_pid $stack_pid; do
+  for pid in $images_pid $stack_pid $frameworks_pid; do
     if kill -0 "$pid" 2>/dev/null; then
       pkill -TERM -P "$pid" 2>/dev/null
       kill -TERM "$pid" 2>/dev/null
     fi
   done
 }
+if ((frameworks)); then
+  # The frameworks' environment is downloads and unpacking (GBs cold, nothing warm): built in
+  # the background it overlaps the build (scripts/frameworks-env.sh; cached, keyed by
+  # requirements-frameworks.txt).
+  scripts/frameworks-env.sh >"$logs/frameworks-env.log" 2>&1 &
+  frameworks_pid=$!
+fi
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
@@ -103,7 +123,7 @@ ctest --test-dir build/dev --output-on-failure -j "$(nproc)" || status=1
 echo "== pytest (unit + integration; the example notebooks run in test_notebook_*.py)"
 # Exit 5 (no test collected) is a failure too.
 PYTHONPATH=python .venv/bin/python -m pytest tests/python -q --ignore=tests/python/e2e \
-  --ignore=tests/python/container || status=1
+  --ignore=tests/python/container --ignore=tests/python/frameworks || status=1
 
 echo "== docs (scripts/docs.sh: Sphinx, warnings are errors)"
 scripts/docs.sh || status=1
@@ -122,6 +142,21 @@ else
   scripts/sanitize.sh tsan || status=1
 fi
 "${control_plane[@]}" down >/dev/null 2>&1  # its memory is the full cluster's now
+
+if ((frameworks)); then
+  echo "== frameworks tier: torch, JAX, XGBoost on the local backend (tests/python/frameworks)"
+  if wait "$frameworks_pid" && fw_python="$(tail -n 1 "$logs/frameworks-env.log")" &&
+    [[ -x $fw_python ]]; then
+    grep -E "installed in" "$logs/frameworks-env.log"
+    KUBEFLOW_TEST_FRAMEWORKS=1 PYTHONPATH=python "$fw_python" -m pytest tests/python/frameworks \
+      -q --durations=0 || status=1
+  else
+    echo "frameworks env: scripts/frameworks-env.sh FAILED; its log ($logs/frameworks-env.log) ends with:" >&2
+    tail -n 30 "$logs/frameworks-env.log" >&2
+    status=1
+  fi
+  frameworks_pid=
+fi
 
 if [[ ${KUBEFLOW_TEST_SANITIZE:-} != 0 ]]; then
   echo "== fuzzing: a bounded run of each libFuzzer target (scripts/fuzz.sh)"

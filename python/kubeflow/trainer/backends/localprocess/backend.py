@@ -17,7 +17,15 @@ from typing import Any
 from kubeflow.trainer import _function, _validation
 from kubeflow.trainer.backends.base import RuntimeBackend
 from kubeflow.trainer.backends.localprocess import job as local_job
-from kubeflow.trainer.backends.localprocess import launcher, logs, procs, rank_env, runtimes, state
+from kubeflow.trainer.backends.localprocess import (
+    launcher,
+    logs,
+    procs,
+    rank_env,
+    runtimes,
+    state,
+    venv_cache,
+)
 from kubeflow.trainer.backends.localprocess.errors import JobNotFoundError, LocalStateError
 from kubeflow.trainer.backends.localprocess.types import LocalProcessBackendConfig
 from kubeflow.trainer.constants import constants
@@ -181,6 +189,11 @@ class LocalProcessBackend(RuntimeBackend):
             pip_index_urls=index_urls,
             venv_cache=self.cfg.venv_cache,
             cleanup_venv=self.cfg.cleanup_venv,
+            venv_cache_max_bytes=(
+                None
+                if self.cfg.venv_cache_max_gb is None
+                else int(self.cfg.venv_cache_max_gb * 2**30)
+            ),
             grace_period=float(self.cfg.termination_grace_period_seconds),
         )
         job_dir = self.store.create(spec, code, file_name)
@@ -202,6 +215,15 @@ class LocalProcessBackend(RuntimeBackend):
             job_dir,
         )
         return name
+
+    def clear_venv_cache(self) -> list[str]:
+        """Remove the cached ``packages_to_install`` environments (``<state dir>/venvs``) that
+        no running job uses; environments in use stay. Safe while jobs run.
+
+        Returns:
+            The keys of the environments removed.
+        """
+        return venv_cache.prune(self.state_dir / "venvs", 0)
 
     # ------------------------------------------------------------------------------ jobs
     def _spec(self, name: str) -> state.JobSpec:

@@ -232,6 +232,8 @@ class JobSpec:
     pip_index_urls: list[str] = field(default_factory=list)
     venv_cache: bool = True
     cleanup_venv: bool = True
+    #: The size limit of the environment cache (None: no limit).
+    venv_cache_max_bytes: int | None = None
     grace_period: float = 5.0
     version: int = STATE_VERSION
     #: Why job.json could not be read; set only on the stand-in of a damaged job.
@@ -274,6 +276,7 @@ class JobSpec:
                 "pip_index_urls": list,
                 "venv_cache": bool,
                 "cleanup_venv": bool,
+                "venv_cache_max_bytes": (int, type(None)),
                 "grace_period": (int, float),
                 "version": int,
             },

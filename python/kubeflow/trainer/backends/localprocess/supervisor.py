@@ -30,7 +30,7 @@ import time
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 from kubeflow.trainer.backends.localprocess import procs, state, venv
 from kubeflow.trainer.backends.localprocess.rank_env import LOOPBACK, rank_env
@@ -112,6 +112,7 @@ class Supervisor:
         self.ranks: list[_Rank] = []
         self.stopping = False
         self.in_setup = True
+        self.venv_lease: IO[str] | None = None
         self.first_failure: _Rank | None = None
 
     # ----------------------------------------------------------------------------- output
@@ -175,6 +176,11 @@ class Supervisor:
             pass  # deleted meanwhile
 
     def _finish(self, phase: str, message: str = "") -> None:
+        if self.venv_lease is not None:
+            # Released before the final status is written: whoever sees the job finished may
+            # evict its environment at once.
+            self.venv_lease.close()
+            self.venv_lease = None
         if not self.spec.venv_cache and self.spec.cleanup_venv:
             shutil.rmtree(self.job_dir / state.PRIVATE_VENV_DIR, ignore_errors=True)
         if phase == state.FAILED and not self.status.message:
@@ -202,11 +208,15 @@ class Supervisor:
             env_dir = self.job_dir.parent.parent / "venvs" / key
         else:
             env_dir = self.job_dir / state.PRIVATE_VENV_DIR
-        return str(
-            venv.ensure_env(
-                env_dir, spec.packages, spec.pip_index_urls, self.write_all, spec.venv_cache
-            )
+        python, self.venv_lease = venv.ensure_env(
+            env_dir,
+            spec.packages,
+            spec.pip_index_urls,
+            self.write_all,
+            spec.venv_cache,
+            spec.venv_cache_max_bytes,
         )
+        return str(python)
 
     def _spawn(self, python: str) -> None:
         spec = self.spec
@@ -338,6 +348,8 @@ class Supervisor:
         finally:
             for log in self.logs.values():
                 log.close()
+            if self.venv_lease is not None:
+                self.venv_lease.close()  # when _finish did not run
         return exit_code
 
 
