@@ -502,6 +502,15 @@ def test_enums(enum_cls, members):
 
 # Ours, documented in docs/differences.md: upstream code never calls them.
 OUR_CLIENT_METHODS = {"build_job_manifest", "get_job_manifest", "submit_job"}
+# Ours too (docs/logs.md), keyword-only so that upstream's calls keep their meaning.
+OUR_KEYWORD_OPTIONS = {
+    "get_job_logs": [
+        ("all_nodes", False),
+        ("tail_lines", None),
+        ("since_seconds", None),
+        ("previous", False),
+    ]
+}
 
 
 def test_trainer_client_has_upstreams_methods_and_signatures():
@@ -510,9 +519,12 @@ def test_trainer_client_has_upstreams_methods_and_signatures():
     for name, expected in CLIENT_METHODS.items():
         parameters = list(inspect.signature(getattr(TrainerClient, name)).parameters.values())
         assert parameters[0].name == "self"
-        actual = [(p.name, p.default) for p in parameters[1:]]
-        assert actual == expected, name
-        assert all(p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD for p in parameters), name
+        upstream = [p for p in parameters if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD]
+        ours = [p for p in parameters if p.kind is inspect.Parameter.KEYWORD_ONLY]
+        assert [(p.name, p.default) for p in upstream[1:]] == expected, name
+        # Upstream's parameters come first and as they are; our options only by keyword.
+        assert len(upstream) + len(ours) == len(parameters), name
+        assert [(p.name, p.default) for p in ours] == OUR_KEYWORD_OPTIONS.get(name, []), name
 
 
 def test_trainer_client_constructor_signature():
