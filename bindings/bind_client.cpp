@@ -99,6 +99,20 @@ void bind_client(py::module_& m) {
            py::arg("step"))
       .def("follow_job_logs", blocking(&TrainerApi::follow_job_logs, "follow_job_logs"),
            py::arg("name"), py::arg("step"))
+      .def(
+          "stream_job_logs",
+          [](TrainerApi& self, const std::string& name, const std::vector<std::string>& steps,
+             bool follow, std::optional<long> tail_lines, std::optional<long> since_seconds,
+             bool previous) {
+            const trainer::LogOptions options{.follow = follow,
+                                              .tail_lines = tail_lines,
+                                              .since_seconds = since_seconds,
+                                              .previous = previous};
+            return without_gil([&] { return self.stream_job_logs(name, steps, options); },
+                               "stream_job_logs");
+          },
+          py::arg("name"), py::arg("steps"), py::arg("follow"), py::arg("tail_lines"),
+          py::arg("since_seconds"), py::arg("previous"))
       .def("watch_job", blocking(&TrainerApi::watch_job, "watch_job"), py::arg("name"))
       .def("get_job_events", blocking(&TrainerApi::get_job_events, "get_job_events"),
            py::arg("name"))

@@ -25,6 +25,17 @@ EXIT_INTERRUPTED = 130
 OUTPUTS = ("table", "json", "yaml")
 
 
+_UNITS = {"s": 1, "m": 60, "h": 3600}
+
+
+def _duration(text: str) -> int:
+    """Whole seconds of "90", "30s", "5m" or "2h" (as kubectl logs --since)."""
+    number, unit = (text[:-1], text[-1]) if text[-1:] in _UNITS else (text, "s")
+    if not number.isdigit() or int(number) == 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a duration such as 30s, 5m or 2h")
+    return int(number) * _UNITS[unit]
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kubeflow-trainer",
@@ -52,10 +63,20 @@ def _parser() -> argparse.ArgumentParser:
     jobs.add_argument("--runtime", help="only the jobs of this runtime")
     get = command("get", "show a TrainJob (json/yaml: the object as stored)", output=True)
     get.add_argument("name")
-    logs = command("logs", "print the log of one step of a TrainJob")
+    logs = command("logs", "print the log of one step, or of every node, of a TrainJob")
     logs.add_argument("name")
     logs.add_argument("--step", default="node-0", help="the step (default: node-0)")
     logs.add_argument("-f", "--follow", action="store_true", help="stream until the step ends")
+    logs.add_argument(
+        "--all-nodes", action="store_true", help="every node, each line prefixed [node-<i>]"
+    )
+    logs.add_argument("--tail", type=int, metavar="N", help="only the last N lines of each log")
+    logs.add_argument(
+        "--since", type=_duration, metavar="DURATION", help="only lines newer than 30s, 5m, 2h"
+    )
+    logs.add_argument(
+        "--previous", action="store_true", help="the previous container, after a restart"
+    )
     events = command("events", "list the events of a TrainJob", output=True)
     events.add_argument("name")
     wait = command("wait", "wait until a TrainJob reaches a status")
@@ -325,7 +346,16 @@ def _run(args: argparse.Namespace) -> int:
             # The local backend has no manifests: its own view of the job.
             _emit(_plain(client.get_job(args.name)), args.output)
     elif args.command == "logs":
-        for line in client.get_job_logs(args.name, step=args.step, follow=args.follow):
+        lines = client.get_job_logs(
+            args.name,
+            step=args.step,
+            follow=args.follow,
+            all_nodes=args.all_nodes,
+            tail_lines=args.tail,
+            since_seconds=args.since,
+            previous=args.previous,
+        )
+        for line in lines:
             print(line, flush=args.follow)
     elif args.command == "events":
         _show(

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstddef>
 #include <deque>
 #include <exception>
 #include <functional>
@@ -21,6 +22,10 @@ namespace kubeflow {
 /// Ctrl-C. Thread-safe. Destruction cancels the producer and joins it; so does
 /// kubeflow::shutdown() for streams still open when the process exits. Every HTTP transfer on
 /// the producer's thread aborts within 100 ms of a cancel.
+///
+/// The queue between them is bounded (`capacity` items): a producer faster than its consumer
+/// waits for room, so an endless log read slowly holds at most `capacity` lines in memory; the
+/// wait pushes back to the server through TCP flow control instead of growing a buffer.
 template <typename T>
 class Stream final : public detail::Closeable {
  public:
@@ -30,7 +35,12 @@ class Stream final : public detail::Closeable {
   using Cancelled = std::function<bool()>;
   using Producer = std::function<void(const Emit&, const Cancelled&)>;
 
-  explicit Stream(Producer producer) {
+  /// Items waiting for the consumer at most: enough to absorb a burst; with log lines cut at
+  /// 64 KiB (trainer/log_follow) a followed log holds at most 16 MiB, typically a few KiB.
+  static constexpr std::size_t kDefaultCapacity = 256;
+
+  explicit Stream(Producer producer, std::size_t capacity = kDefaultCapacity)
+      : capacity_(capacity == 0 ? 1 : capacity) {
     detail::register_closeable(this);
     try {
       start(std::move(producer));
@@ -60,6 +70,7 @@ class Stream final : public detail::Closeable {
     if (!items_.empty()) {
       T item = std::move(items_.front());
       items_.pop_front();
+      room_.notify_all();
       return item;
     }
     if (finished_) {
@@ -75,7 +86,12 @@ class Stream final : public detail::Closeable {
 
   /// Stops the producer and waits for its thread; idempotent.
   void close() override {
-    cancelled_ = true;
+    {
+      // Under the lock, so a producer between its check and its wait cannot miss the wake-up.
+      std::lock_guard<std::mutex> lock(mutex_);
+      cancelled_ = true;
+    }
+    room_.notify_all();
     // Two closers (Python and shutdown()) must not join the same thread at once.
     std::lock_guard<std::mutex> lock(join_mutex_);
     if (worker_.joinable() && worker_.get_id() != std::this_thread::get_id()) worker_.join();
@@ -99,9 +115,15 @@ class Stream final : public detail::Closeable {
     });
   }
 
+  // May run on helper threads of the producer (several followed logs at once). Waits while the
+  // queue is full; shutdown() does not notify, hence the bounded slices.
   bool push(T item) {
-    if (cancelled_ || shutting_down()) return false;  // may run on a helper thread
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (items_.size() >= capacity_) {
+      if (cancelled_ || shutting_down()) return false;
+      room_.wait_for(lock, std::chrono::milliseconds(100));
+    }
+    if (cancelled_ || shutting_down()) return false;
     items_.push_back(std::move(item));
     ready_.notify_all();
     return true;
@@ -109,6 +131,8 @@ class Stream final : public detail::Closeable {
 
   std::mutex mutex_;
   std::condition_variable ready_;
+  std::condition_variable room_;  // the consumer took an item, or the stream was closed
+  const std::size_t capacity_;
   std::deque<T> items_;
   std::exception_ptr error_;
   bool finished_ = false;

@@ -87,7 +87,10 @@ size_t on_body(char* data, size_t size, size_t count, void* user) noexcept {
   auto* t = static_cast<Transfer*>(user);
   t->last_data = std::chrono::steady_clock::now();
   try {
-    return deliver(t, data, size * count);
+    const size_t taken = deliver(t, data, size * count);
+    // A sink may wait for its consumer (a bounded stream): that time is not the server's silence.
+    t->last_data = std::chrono::steady_clock::now();
+    return taken;
   } catch (...) {
     t->error = std::current_exception();
     return 0;
@@ -387,6 +390,7 @@ struct HttpClient::Impl {
     detail::ActivityGuard active;
     Transfer transfer;
     transfer.sink = sink;
+    transfer.lines = LineSplitter(request.max_line_bytes);
     {
       Lease lease(*this);
       SecretHeaderList headers;

@@ -208,8 +208,9 @@ std::string RestClient::get_text(const std::string& path_and_query, const Reques
 StreamEnd RestClient::stream(const std::string& path_and_query, const RequestContext& context,
                              const http::LineSink& sink, std::chrono::milliseconds total_timeout,
                              std::chrono::milliseconds idle_timeout,
-                             const http::CancelCheck& cancel) {
-  http::Request request{.method = "GET", .path_and_query = path_and_query};
+                             const http::CancelCheck& cancel, std::size_t max_line_bytes) {
+  http::Request request{
+      .method = "GET", .path_and_query = path_and_query, .max_line_bytes = max_line_bytes};
   request.timeouts = {.connect = timeouts_.connect, .total = total_timeout, .idle = idle_timeout};
   const http::Response response = http_->stream_lines(request, sink, cancel);
   // A cancel is the caller's own decision, not a failure.

@@ -92,12 +92,13 @@ class RestClient {
   /// the stream, `sink` returns false, or `cancel` returns true; kSilent when the server
   /// answered and then sent nothing for `idle_timeout` (0: no read deadline), which only the
   /// caller can judge. Throws for a failed request, Error{kTimeout} also when the read deadline
-  /// passed before any answer.
+  /// passed before any answer. `max_line_bytes` > 0 cuts longer lines (http::Request).
   [[nodiscard]] StreamEnd stream(const std::string& path_and_query, const RequestContext& context,
                                  const http::LineSink& sink,
                                  std::chrono::milliseconds total_timeout,
                                  std::chrono::milliseconds idle_timeout,
-                                 const http::CancelCheck& cancel = {});
+                                 const http::CancelCheck& cancel = {},
+                                 std::size_t max_line_bytes = 0);
 
   [[nodiscard]] http::HttpClient& http() noexcept { return *http_; }
   [[nodiscard]] const http::Timeouts& timeouts() const noexcept { return timeouts_; }

@@ -31,24 +31,47 @@ std::string time_sort_key(const std::string& time) {
   return text + "." + fraction;
 }
 
+namespace {
+
+// The query of one request: the caller's limits on the first, a resume from the last line
+// delivered afterwards (tailLines would cut it, sinceSeconds would count from the wrong time).
+std::string log_query(const std::string& container, const LogOptions& options,
+                      const std::string& resume_time, std::chrono::steady_clock::duration elapsed) {
+  std::string query = fmt::format("?container={}&timestamps=true", k8s::url_encode(container));
+  if (options.follow) query += "&follow=true";
+  if (options.previous) query += "&previous=true";
+  if (!resume_time.empty()) {
+    return query + "&sinceTime=" + k8s::url_encode(whole_seconds(resume_time));
+  }
+  if (options.tail_lines) query += fmt::format("&tailLines={}", *options.tail_lines);
+  if (options.since_seconds) {
+    // A retry before any line keeps the window where it began.
+    const auto waited = std::chrono::duration_cast<std::chrono::seconds>(elapsed).count();
+    query += fmt::format("&sinceSeconds={}", *options.since_seconds + waited);
+  }
+  return query;
+}
+
+}  // namespace
+
 void follow_container_log(k8s::RestClient& rest, const std::string& ns, const std::string& pod,
-                          const std::string& container, const Stream<std::string>::Emit& emit,
+                          const std::string& container, const LogOptions& options,
+                          const Stream<std::string>::Emit& emit,
                           const Stream<std::string>::Cancelled& cancelled) {
-  const std::string base =
-      fmt::format("{}/log?container={}&follow=true&timestamps=true",
-                  k8s::object_path(k8s::kPods, ns, pod), k8s::url_encode(container));
-  const k8s::RequestContext context{"follow logs of", "Pod", ns, pod,
-                                    rest.http().connection().server};
+  const std::string base = k8s::object_path(k8s::kPods, ns, pod) + "/log";
+  const k8s::RequestContext context{options.follow ? "follow logs of" : "read logs of", "Pod", ns,
+                                    pod, rest.http().connection().server};
+  const auto started = std::chrono::steady_clock::now();
   std::string last_time;    // timestamp of the last line delivered
   size_t seen_at_last = 0;  // lines delivered with exactly that timestamp
   k8s::Reconnect reconnect;
   while (!cancelled()) {
-    std::string path = base;
     const std::string resume_time = last_time;
+    const std::string path = base + log_query(container, options, resume_time,
+                                              std::chrono::steady_clock::now() - started);
     const std::string resume_key = time_sort_key(resume_time);
     const size_t to_skip = seen_at_last;
     size_t skipped = 0;
-    if (!resume_time.empty()) path += "&sinceTime=" + k8s::url_encode(whole_seconds(resume_time));
     try {
       const k8s::StreamEnd end = rest.stream(
           path, context,
@@ -74,12 +97,12 @@ void follow_container_log(k8s::RestClient& rest, const std::string& ns, const st
             }
             return emit(std::string(text));
           },
-          std::chrono::hours(24), rest.streams().log_silence, cancelled);
+          std::chrono::hours(24), rest.streams().log_silence, cancelled, kMaxLogLine);
       // Silence is normal for a log (the program prints nothing) and also what a stalled
       // connection looks like: open it again from the last line, at once. Not a failure, so a
       // quiet log never runs into the reconnect's outage limit.
       if (end == k8s::StreamEnd::kSilent) continue;
-      return;  // the container ended and its log with it
+      return;  // the log ended: the container exited, or (without follow) all of it was read
     } catch (const Error& e) {
       if (!k8s::Reconnect::retryable(e) || !reconnect.wait(cancelled)) throw;
     }

@@ -4,7 +4,9 @@
 #include "kubeflow/trainer/manifest.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <exception>
 #include <map>
 #include <mutex>
 #include <set>
@@ -157,7 +159,65 @@ struct TrainerApi::Impl {
                    const Stream<std::string>::Cancelled& cancelled) {
     const std::string pod = wait_for_started_pod(name, step, cancelled);
     if (cancelled()) return;
-    follow_container_log(rest, ns, pod, container_for_step(step), emit, cancelled);
+    follow_container_log(rest, ns, pod, container_for_step(step), {.follow = true}, emit,
+                         cancelled);
+  }
+
+  // One step's log, each line after `prefix`.
+  void step_log(const std::string& name, const std::string& step, const LogOptions& options,
+                const std::string& prefix, const Stream<std::string>::Emit& emit,
+                const Stream<std::string>::Cancelled& cancelled) {
+    const std::string pod = options.follow ? wait_for_started_pod(name, step, cancelled)
+                                           : pod_for_step(name, step, /*started=*/true);
+    if (cancelled()) return;
+    const Stream<std::string>::Emit prefixed = prefix.empty() ? emit : [&](std::string line) {
+      line.insert(0, prefix);
+      return emit(std::move(line));
+    };
+    follow_container_log(rest, ns, pod, container_for_step(step), options, prefixed, cancelled);
+  }
+
+  // The logs of several steps into one stream (TrainerApi::stream_job_logs). Following, each step
+  // runs on a thread of its own and pushes its lines as they come (Stream::push is thread-safe
+  // and waits while the consumer is behind); the first error stops the others and is rethrown.
+  void merge_step_logs(const std::string& name, const std::vector<std::string>& steps,
+                       const LogOptions& options, const Stream<std::string>::Emit& emit,
+                       const Stream<std::string>::Cancelled& cancelled) {
+    const bool prefixed = steps.size() > 1;
+    auto prefix_of = [&](const std::string& step) {
+      return prefixed ? fmt::format("[{}] ", step) : std::string();
+    };
+    if (!options.follow || steps.size() <= 1) {
+      for (const auto& step : steps) {
+        if (cancelled()) return;
+        step_log(name, step, options, prefix_of(step), emit, cancelled);
+      }
+      return;
+    }
+    std::atomic<bool> stop{false};
+    std::mutex error_mutex;
+    std::exception_ptr first_error;
+    const Stream<std::string>::Cancelled stopped = [&] { return stop.load() || cancelled(); };
+    const Stream<std::string>::Emit pushed = [&](std::string line) {
+      if (emit(std::move(line))) return true;
+      stop = true;  // the consumer closed the stream
+      return false;
+    };
+    std::vector<std::thread> followers;
+    followers.reserve(steps.size());
+    for (const auto& step : steps) {
+      followers.emplace_back([&, step] {
+        try {
+          step_log(name, step, options, prefix_of(step), pushed, stopped);
+        } catch (...) {
+          const std::lock_guard<std::mutex> lock(error_mutex);
+          if (!first_error) first_error = std::current_exception();
+          stop = true;
+        }
+      });
+    }
+    for (auto& follower : followers) follower.join();
+    if (first_error) std::rethrow_exception(first_error);
   }
 
   TrainJobInfo get_job(const std::string& name) {
@@ -324,6 +384,17 @@ std::shared_ptr<Stream<std::string>> TrainerApi::follow_job_logs(const std::stri
                          const Stream<std::string>::Cancelled& cancelled) {
         guarded("follow logs of", "TrainJob", impl->ns, name,
                 [&] { impl->follow_logs(name, step, emit, cancelled); });
+      });
+}
+
+std::shared_ptr<Stream<std::string>> TrainerApi::stream_job_logs(
+    const std::string& name, const std::vector<std::string>& steps, const LogOptions& options) {
+  auto impl = impl_;
+  return std::make_shared<Stream<std::string>>(
+      [impl, name, steps, options](const Stream<std::string>::Emit& emit,
+                                   const Stream<std::string>::Cancelled& cancelled) {
+        guarded(options.follow ? "follow logs of" : "read logs of", "TrainJob", impl->ns, name,
+                [&] { impl->merge_step_logs(name, steps, options, emit, cancelled); });
       });
 }
 

@@ -48,3 +48,32 @@ TEST_CASE("line splitter: a sink that returns false stops the chunk there", "[ht
   CHECK_FALSE(go_on);
   CHECK(seen == std::vector<std::string>{"one", "two"});
 }
+
+TEST_CASE("line splitter: a line over the limit keeps its start and says what was cut", "[http]") {
+  const size_t chunk = GENERATE(1, 3, 5, 64);
+  LineSplitter splitter(5);
+  const std::string body = "short\n0123456789\r\nabcdef\nend";
+  CHECK(split(body, chunk, splitter) == std::vector<std::string>{"short",
+                                                                 "01234 [6 more bytes not shown]",
+                                                                 "abcde [1 more bytes not shown]"});
+  CHECK(splitter.pending() == "end");
+}
+
+TEST_CASE("line splitter: a line that never ends holds at most the limit", "[http]") {
+  LineSplitter splitter(16);
+  const std::string endless(1 << 20, 'x');
+  for (int i = 0; i < 64; ++i) {
+    REQUIRE(splitter.feed(endless, [](std::string_view) { return true; }));
+    REQUIRE(splitter.pending().size() == 16);
+  }
+  CHECK(splitter.dropped() == 64 * endless.size() - 16);
+  std::vector<std::string> seen;
+  REQUIRE(splitter.feed("\nnext\n", [&](std::string_view line) {
+    seen.emplace_back(line);
+    return true;
+  }));
+  CHECK(seen == std::vector<std::string>{std::string(16, 'x') + " [" +
+                                             std::to_string(64 * endless.size() - 16) +
+                                             " more bytes not shown]",
+                                         "next"});
+}

@@ -128,7 +128,7 @@ TEST_CASE("read deadline: a silent followed log is opened again from its last li
   kubeflow::k8s::RestClient rest(client_for(server), {}, deadlines);
   std::vector<std::string> lines;
   kubeflow::trainer::follow_container_log(
-      rest, "ns", "pod", "node",
+      rest, "ns", "pod", "node", {.follow = true},
       [&](std::string text) {
         lines.push_back(std::move(text));
         return true;

@@ -102,6 +102,17 @@ def test_two_node_torch_allreduce(container_client, podman_engine, container_hom
         assert f"host={name}-node-{rank} rank={rank} world=2 sum=3.0" in lines, lines
         assert f"greeting=hello env=hi master={name}-node-0" in lines, lines
     assert f"host={name}-node-1 rank=1 world=2 sum=3.0" in followed
+    # Every node at once, prefixed; the same lines followed (the containers have stopped).
+    merged = list(client.get_job_logs(name, all_nodes=True))
+    for rank in (0, 1):
+        assert f"[node-{rank}] host={name}-node-{rank} rank={rank} world=2 sum=3.0" in merged
+    assert sorted(client.get_job_logs(name, follow=True, all_nodes=True)) == sorted(merged)
+    node0 = list(client.get_job_logs(name))
+    assert list(client.get_job_logs(name, tail_lines=1)) == node0[-1:]
+    assert list(client.get_job_logs(name, since_seconds=3600)) == node0
+    with pytest.raises(ValidationError) as refused:
+        client.get_job_logs(name, previous=True)
+    assert refused.value.field == "previous"
     assert (container_home / ".kubeflow/trainer/containers" / name / "node-0").is_dir()
 
     start = time.monotonic()

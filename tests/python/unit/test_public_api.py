@@ -520,6 +520,13 @@ OUR_CLIENT_METHODS = {
 OUR_KEYWORD_ONLY = {
     "wait_for_job_status": [("progress", None)],
     "list_jobs": [("include_v1", False)],
+    # docs/logs.md
+    "get_job_logs": [
+        ("all_nodes", False),
+        ("tail_lines", None),
+        ("since_seconds", None),
+        ("previous", False),
+    ],
 }
 
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
@@ -30,6 +31,9 @@ struct Request {
   std::string body;            ///< sent when non-empty
   std::string content_type = "application/json";
   Timeouts timeouts{};
+  /// For stream_lines: the longest line kept whole; longer ones are cut there (see
+  /// LineSplitter). 0: no limit.
+  std::size_t max_line_bytes = 0;
 };
 
 /// A finished exchange. Transport failures are values here (curl_code != 0), not exceptions,

@@ -16,6 +16,14 @@
 
 namespace kubeflow::trainer {
 
+/// What part of a log to read (the pod log API's options of the same names).
+struct LogOptions {
+  bool follow = false;                ///< keep reading until the container ends
+  std::optional<long> tail_lines;     ///< only the last N lines (of what is there at the start)
+  std::optional<long> since_seconds;  ///< only lines of the last N seconds
+  bool previous = false;              ///< the container's previous instance (after a restart)
+};
+
 /// The Kubeflow Trainer operations on one cluster and namespace: the one class the bindings
 /// wrap. Every method blocks on the network (bounded by the timeouts), throws kubeflow::Error
 /// (codes per k8s/status) and is safe to call from several threads at once.
@@ -84,6 +92,15 @@ class TrainerApi {
   /// the stream when the job finished, or was deleted, without that step ever starting.
   [[nodiscard]] std::shared_ptr<Stream<std::string>> follow_job_logs(const std::string& name,
                                                                      const std::string& step);
+
+  /// Lines of the logs of `steps`, as a stream, so an endless log needs bounded memory. One
+  /// step: its lines as they are. Several: every line starts with "[<step>] "; with
+  /// `options.follow` the steps are followed at once (a thread each) and their lines merged as
+  /// they arrive, otherwise the steps are read one after the other, whole. Following waits for
+  /// a step's pod to start like follow_job_logs; without follow a step that has not started is
+  /// kNotFound (see get_job_logs). The first error of any step ends the stream with it.
+  [[nodiscard]] std::shared_ptr<Stream<std::string>> stream_job_logs(
+      const std::string& name, const std::vector<std::string>& steps, const LogOptions& options);
 
   /// Watches a TrainJob and its pods (two watches, resumed and re-listed as needed) and yields
   /// the TrainJobInfo first as it is now and then each time its status or steps change. Ends

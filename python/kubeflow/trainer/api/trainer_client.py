@@ -215,10 +215,49 @@ class TrainerClient:
         return self.backend.get_job(name=name)
 
     def get_job_logs(
-        self, name: str, step: str = constants.NODE + "-0", follow: bool | None = False
+        self,
+        name: str,
+        step: str = constants.NODE + "-0",
+        follow: bool | None = False,
+        *,
+        all_nodes: bool = False,
+        tail_lines: int | None = None,
+        since_seconds: int | None = None,
+        previous: bool = False,
     ) -> Iterator[str]:
-        """Yield the log lines of one step (``node-0`` by default); ``follow`` streams."""
-        return self.backend.get_job_logs(name=name, follow=follow, step=step)
+        """Yield the log lines of one step (``node-0`` by default), or of every node.
+
+        Lines come without their line ending, as upstream's Kubernetes backend yields them:
+        print them with ``print(line)`` (see docs/logs.md). Memory stays bounded however long
+        the log is: lines are read as a stream, and a line over 64 KiB is cut.
+
+        Args:
+            name: The TrainJob.
+            step: The step to read, ``node-<i>``, ``dataset-initializer`` or
+                ``model-initializer``.
+            follow: Keep yielding lines as they are written until the step ends; waits for a
+                step that has not started yet.
+            all_nodes: Read every node instead of ``step``; each line starts with
+                ``[node-<i>] ``. Following, the nodes' lines are merged as they arrive;
+                otherwise node after node.
+            tail_lines: Only the last N lines of each log.
+            since_seconds: Only the lines written in the last N seconds (Kubernetes only).
+            previous: The log of the container's previous run, after it restarted
+                (Kubernetes only).
+
+        Raises:
+            ValidationError: (a ``ValueError``) a bad option, or ``all_nodes`` with a ``step``.
+            NotFoundError: the job, or (without follow) a started step, does not exist.
+        """
+        return self.backend.get_job_logs(
+            name=name,
+            follow=follow,
+            step=step,
+            all_nodes=all_nodes,
+            tail_lines=tail_lines,
+            since_seconds=since_seconds,
+            previous=previous,
+        )
 
     def get_job_events(self, name: str) -> list[types.Event]:
         """List the events of a TrainJob and its JobSet, Jobs and Pods, oldest first."""

@@ -49,9 +49,17 @@ class RuntimeBackend(abc.ABC):
 
     @abc.abstractmethod
     def get_job_logs(
-        self, name: str, follow: bool | None = False, step: str = "node-0"
+        self,
+        name: str,
+        follow: bool | None = False,
+        step: str = "node-0",
+        *,
+        all_nodes: bool = False,
+        tail_lines: int | None = None,
+        since_seconds: int | None = None,
+        previous: bool = False,
     ) -> Iterator[str]:
-        """Yield the log lines of one step."""
+        """Yield the log lines of one step, or of every node (see TrainerClient.get_job_logs)."""
 
     @abc.abstractmethod
     def get_job_events(self, name: str) -> list[types.Event]:

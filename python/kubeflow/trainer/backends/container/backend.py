@@ -18,12 +18,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from kubeflow.trainer import _validation
+from kubeflow.trainer import _log_options, _validation
 from kubeflow.trainer.backends.base import RuntimeBackend
 from kubeflow.trainer.backends.container import detect, runtimes
 from kubeflow.trainer.backends.container import status as job_status
 from kubeflow.trainer.backends.container.engine import Engine
 from kubeflow.trainer.backends.container.errors import ContainerEngineError, ImageNotFoundError
+from kubeflow.trainer.backends.container.logs import merged_lines
 from kubeflow.trainer.backends.container.types import ContainerBackendConfig
 from kubeflow.trainer.backends.kubernetes import trainer_spec
 from kubeflow.trainer.constants import constants
@@ -261,27 +262,55 @@ class ContainerBackend(RuntimeBackend):
         return self._record(name).to_trainjob()
 
     def get_job_logs(
-        self, name: str, follow: bool | None = False, step: str = constants.NODE + "-0"
+        self,
+        name: str,
+        follow: bool | None = False,
+        step: str = constants.NODE + "-0",
+        *,
+        all_nodes: bool = False,
+        tail_lines: int | None = None,
+        since_seconds: int | None = None,
+        previous: bool = False,
     ) -> Iterator[str]:
-        """The log lines of one node (its stdout and stderr), without line endings; with
-        ``follow``, lines as they are written until the container stops.
+        """The log lines of one node (its stdout and stderr) or of every node, without line
+        endings; with ``follow``, lines as they are written until the containers stop. With
+        ``all_nodes`` each line starts with ``[node-<i>] `` and, following, the nodes' lines
+        come as they are written. A node's container runs once, so ``previous`` is refused.
 
         Raises:
             ContainerJobNotFoundError: (a ``ValueError``) no such job.
-            ValidationError: (a ``ValueError``) no such step; the message lists the steps.
+            ValidationError: (a ``ValueError``) no such step (the message lists the steps), or
+                a bad option.
         """
         _validation.step_name(step)
+        options = _log_options.log_options(step, all_nodes, tail_lines, since_seconds, previous)
+        if options.previous:
+            raise ValidationError(
+                "previous is not available on the container backend: a node's container is "
+                "never restarted, so there is no previous run",
+                field="previous",
+            )
         record = self._record(name)
-        container = record.container_of(step)
-        if container is None:
+        steps = record.step_names() if options.all_nodes else [step]
+        containers = [record.container_of(s) for s in steps]
+        if not options.all_nodes and containers[0] is None:
             raise ValidationError(
                 f"TrainJob {name} has no step {step!r}; its steps are: "
                 f"{', '.join(record.step_names()) or 'none yet'}",
                 field="step",
             )
+        window = (options.tail_lines, options.since_seconds)
+        prefixes = [f"[{s}] " if options.all_nodes else "" for s in steps]
+        sources = list(zip(prefixes, containers, strict=True))
         if follow:
-            return self.engine.follow_logs(container)
-        return iter(self.engine.logs(container).splitlines())
+            streams = [(p, self.engine.follow_logs(c, *window)) for p, c in sources if c]
+            return streams[0][1] if not options.all_nodes else merged_lines(streams)
+        return (
+            prefix + line
+            for prefix, container in sources
+            if container
+            for line in self.engine.logs(container, *window).splitlines()
+        )
 
     def get_job_events(self, name: str) -> list[types.Event]:
         """The engine's events about the job's containers (create, start, died...), oldest

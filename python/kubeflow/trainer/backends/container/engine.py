@@ -249,22 +249,26 @@ class Engine:
                 found.append(_event(item))
         return sorted(found, key=lambda e: float(e["time"]))
 
-    def logs(self, name: str) -> str:
-        """The whole log of a container (its stdout and stderr, interleaved by the engine)."""
-        result = self.run(["logs", name], check=False)
+    def logs(self, name: str, tail: int | None = None, since_seconds: int | None = None) -> str:
+        """The log of a container (its stdout and stderr, interleaved by the engine): all of it,
+        its last ``tail`` lines, or what it wrote in the last ``since_seconds`` seconds."""
+        result = self.run(["logs", *_window(tail, since_seconds), name], check=False)
         if result.returncode != 0:
             raise ContainerEngineError(
                 f"Cannot read the logs of {name}: {result.stderr.strip()}", name=name
             )
         return result.stdout + result.stderr
 
-    def follow_logs(self, name: str) -> Iterator[str]:
-        """Yield a container's log lines as they are written, until the container stops.
+    def follow_logs(
+        self, name: str, tail: int | None = None, since_seconds: int | None = None
+    ) -> Iterator[str]:
+        """Yield a container's log lines as they are written, until the container stops;
+        ``tail`` and ``since_seconds`` bound what comes first, as in ``logs``.
 
         Stopping the iteration early (``close()``) ends the CLI process.
         """
         process = subprocess.Popen(
-            self.argv(["logs", "--follow", name]),
+            self.argv(["logs", "--follow", *_window(tail, since_seconds), name]),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -284,6 +288,12 @@ class Engine:
                     process.wait()
             if process.stdout is not None:
                 process.stdout.close()
+
+
+def _window(tail: int | None, since_seconds: int | None) -> list[str]:
+    """The ``logs`` flags Docker and Podman both take for the start of a log."""
+    flags = [] if tail is None else ["--tail", str(tail)]
+    return flags if since_seconds is None else [*flags, "--since", f"{since_seconds}s"]
 
 
 _RFC3339 = re.compile(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import logging
 import threading
 import time
@@ -12,7 +13,7 @@ from typing import Any
 
 from kubeflow.common.constants import DEFAULT_TIMEOUT
 from kubeflow.common.types import KubernetesBackendConfig
-from kubeflow.trainer import _core, _validation
+from kubeflow.trainer import _core, _log_options, _validation
 from kubeflow.trainer.backends.base import RuntimeBackend
 from kubeflow.trainer.backends.kubernetes import _convert, manifests, request, trainer_spec, v1
 from kubeflow.trainer.backends.kubernetes.migration import migrate_v1_jobs
@@ -256,15 +257,56 @@ class KubernetesBackend(RuntimeBackend):
         return _convert.job_from_info(self._api.get_job(name))
 
     def get_job_logs(
-        self, name: str, follow: bool | None = False, step: str = constants.NODE + "-0"
+        self,
+        name: str,
+        follow: bool | None = False,
+        step: str = constants.NODE + "-0",
+        *,
+        all_nodes: bool = False,
+        tail_lines: int | None = None,
+        since_seconds: int | None = None,
+        previous: bool = False,
     ) -> Iterator[str]:
         """See TrainerClient.get_job_logs."""
         _validation.validate_job_name(name)
         _validation.step_name(step)
+        options = _log_options.log_options(step, all_nodes, tail_lines, since_seconds, previous)
+        if options.all_nodes:
+            steps = self._node_steps(name, started_only=not follow)
+        else:
+            if follow:
+                self._check_step_can_appear(name, step)
+            steps = [step]
+        stream = self._api.stream_job_logs(
+            name,
+            steps,
+            follow=bool(follow),
+            tail_lines=options.tail_lines,
+            since_seconds=options.since_seconds,
+            previous=options.previous,
+        )
+        lines = self._drain(stream)
         if follow:
-            self._check_step_can_appear(name, step)
-            return self._follow_logs(name, step)
-        return iter(self._api.get_job_logs(name, step))
+            return lines
+        # Without follow the first line is awaited here, so that a missing job or step raises
+        # from this call (as the whole log once did) while the rest still streams.
+        first = next(lines, None)
+        return iter(()) if first is None else itertools.chain([first], lines)
+
+    def _node_steps(self, name: str, started_only: bool) -> list[str]:
+        """The job's node steps: all it will have (to follow), or those that have started."""
+        job = self.get_job(name)
+        if started_only:
+            started = [
+                s.name
+                for s in job.steps
+                if s.name.startswith(constants.NODE + "-") and s.status not in (None, "Pending")
+            ]
+            # None started: reading node-0 raises the error that says why.
+            return sorted(started, key=_log_options.node_index) or [constants.NODE + "-0"]
+        # With mpirun a launcher runs besides the numNodes workers, as node-0.
+        extra = 1 if _convert.launcher(job.runtime) == _core.Launcher.mpirun else 0
+        return [f"{constants.NODE}-{i}" for i in range((job.num_nodes or 1) + extra)]
 
     def _check_step_can_appear(self, name: str, step: str) -> None:
         """Refuse a step the job can never have, which following would wait for forever."""
@@ -283,8 +325,7 @@ class KubernetesBackend(RuntimeBackend):
             hint="pass one of the listed step names",
         )
 
-    def _follow_logs(self, name: str, step: str) -> Iterator[str]:
-        stream = self._api.follow_job_logs(name, step)
+    def _drain(self, stream: Any) -> Iterator[str]:
         try:
             yield from stream
         finally:

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from kubeflow.trainer import _function, _validation
+from kubeflow.trainer import _function, _log_options, _validation
 from kubeflow.trainer.backends.base import RuntimeBackend
 from kubeflow.trainer.backends.localprocess import job as local_job
 from kubeflow.trainer.backends.localprocess import (
@@ -274,28 +274,55 @@ class LocalProcessBackend(RuntimeBackend):
         return local_job.to_trainjob(*self._load(name))
 
     def get_job_logs(
-        self, name: str, follow: bool | None = False, step: str = constants.NODE + "-0"
+        self,
+        name: str,
+        follow: bool | None = False,
+        step: str = constants.NODE + "-0",
+        *,
+        all_nodes: bool = False,
+        tail_lines: int | None = None,
+        since_seconds: int | None = None,
+        previous: bool = False,
     ) -> Iterator[str]:
-        """The log lines of one step (``node-<i>``), without line endings.
+        """The log lines of one step (``node-<i>``) or of every node, without line endings.
 
         With ``follow``, lines are yielded as the processes write them until the job has
-        finished and its log is drained. Nothing is printed.
+        finished and its log is drained; with ``all_nodes`` each line starts with
+        ``[node-<i>] `` and, following, the nodes' lines come as they are written. Nothing is
+        printed. The log files hold no timestamps and a node's processes never restart, so
+        ``since_seconds`` and ``previous`` are refused here.
 
         Raises:
             JobNotFoundError: (a ``ValueError``) no such job.
-            ValidationError: (a ``ValueError``) no such step; the message lists the steps.
+            ValidationError: (a ``ValueError``) no such step (the message lists the steps), or
+                an option this backend cannot honour.
         """
         _validation.validate_job_name(name)
         _validation.step_name(step)
+        options = _log_options.log_options(step, all_nodes, tail_lines, since_seconds, previous)
+        for field, value in (("since_seconds", options.since_seconds), ("previous", previous)):
+            if value:
+                raise ValidationError(
+                    f"{field} is not available on the local backend: its log files have no "
+                    "timestamps and a node's processes are never restarted",
+                    field=field,
+                    hint="use tail_lines to read the end of a log",
+                )
         spec = self._spec(name)
-        if step not in spec.steps:
+        steps = list(spec.steps) if options.all_nodes else [step]
+        if not options.all_nodes and step not in spec.steps:
             raise ValidationError(
                 f"TrainJob {name} has no step {step!r}; its steps are: {', '.join(spec.steps)}",
                 field="step",
             )
-        path = self.store.log_path(name, step)
+        prefixed = len(steps) > 1
+        files = []
+        for s in steps:
+            path = self.store.log_path(name, s)
+            start = 0 if options.tail_lines is None else logs.tail_start(path, options.tail_lines)
+            files.append((f"[{s}] " if prefixed else "", path, start))
         if not follow:
-            return logs.read_lines(path)
+            return (p + line for p, path, start in files for line in logs.read_lines(path, start))
 
         def finished() -> bool:
             try:
@@ -303,7 +330,7 @@ class LocalProcessBackend(RuntimeBackend):
             except ValueError:
                 return True  # deleted
 
-        return logs.follow_lines(path, finished)
+        return logs.follow_many(files, finished)
 
     def get_job_events(self, name: str) -> list[types.Event]:
         """Not available locally (as upstream).
