@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import Any
 
@@ -88,19 +89,24 @@ def job_from_info(info: Any) -> types.TrainJob:
         num_nodes=info.num_nodes,
         creation_timestamp=parse_time(info.creation_timestamp),
         status=info.status,
-        conditions=[
-            types.Condition(
-                type=c.type,
-                status=c.status,
-                reason=c.reason,
-                message=c.message,
-                last_transition_time=_optional_time(c.last_transition_time),
-            )
-            for c in info.conditions
-        ],
+        conditions=conditions(info.conditions),
         trainer_status=_trainer_status(info.trainer_status),
         queue_name=info.queue_name or None,
     )
+
+
+def conditions(infos: Iterable[Any]) -> list[types.Condition]:
+    """The core's conditions (of a TrainJob or a v1 job) as the public type."""
+    return [
+        types.Condition(
+            type=c.type,
+            status=c.status,
+            reason=c.reason,
+            message=c.message,
+            last_transition_time=_optional_time(c.last_transition_time),
+        )
+        for c in infos
+    ]
 
 
 def _optional_time(text: str) -> datetime | None:

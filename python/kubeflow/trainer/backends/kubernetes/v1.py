@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from kubeflow.trainer.backends.kubernetes._convert import _optional_time, parse_time, step_from_info
-from kubeflow.trainer.types import types
+from kubeflow.trainer.backends.kubernetes._convert import (
+    _optional_time,
+    conditions,
+    parse_time,
+    step_from_info,
+)
 from kubeflow.trainer.types.v1 import V1Job, V1ReplicaSpec
 
 
@@ -30,16 +34,7 @@ def v1_job_from_info(info: Any) -> V1Job:
         creation_timestamp=parse_time(info.creation_timestamp),
         status=info.status,
         message=info.message,
-        conditions=[
-            types.Condition(
-                type=c.type,
-                status=c.status,
-                reason=c.reason,
-                message=c.message,
-                last_transition_time=_optional_time(c.last_transition_time),
-            )
-            for c in info.conditions
-        ],
+        conditions=conditions(info.conditions),
         steps=[step_from_info(s) for s in info.steps],
         start_time=_optional_time(info.start_time),
         completion_time=_optional_time(info.completion_time),
