@@ -172,9 +172,11 @@ def test_an_endless_log_is_read_in_bounded_memory(cluster, namespace, kubelet, f
         f"{growth_mib:.1f} MiB over the {result['before_kib'] / 1024:.0f} MiB resident before"
     )
     assert result["lines"] == wanted
-    # Bounded: the stream queue (256 lines of at most 64 KiB) plus transfer buffers, far below
-    # the 250 MiB that went through.
-    assert growth_mib < 64
+    # Bounded: the stream queue (256 lines of at most 64 KiB, so at most 16 MiB) plus transfer
+    # buffers, thread stacks and allocator slack. Peak growth measured 26-70 MiB across runs on a
+    # loaded 2-core machine; a reader that buffers instead of pushing back grew by 481 MiB on
+    # this same test. The bound sits between the two, at half of what went through.
+    assert growth_mib < 128
     assert result["first"].endswith("more bytes not shown]") and result["first_len"] < 70_000
 
 
