@@ -176,7 +176,11 @@ def test_an_endless_log_is_read_in_bounded_memory(cluster, namespace, kubelet, f
     # buffers, thread stacks and allocator slack. Peak growth measured 26-70 MiB across runs on a
     # loaded 2-core machine; a reader that buffers instead of pushing back grew by 481 MiB on
     # this same test. The bound sits between the two, at half of what went through.
-    assert growth_mib < 128
+    # Under the sanitizer run (scripts/sanitize.sh preloads ASan, the reader inherits it) ASan's
+    # quarantine keeps up to 256 MiB of freed memory by design, so the bound is checked only in
+    # the plain run; the lines and the cut long line are checked in both.
+    if "libasan" not in os.environ.get("LD_PRELOAD", ""):
+        assert growth_mib < 128
     assert result["first"].endswith("more bytes not shown]") and result["first_len"] < 70_000
 
 
