@@ -6,6 +6,7 @@
 #include <limits>
 #include <optional>
 #include <set>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -45,6 +46,22 @@ std::optional<int> completion_index(const nlohmann::json& metadata) {
     return std::nullopt;
   }
   return index;
+}
+
+// The number of a node step ("node-3" -> 3). Any other name, including a replicated job whose
+// own name merely starts with "node-" ("node-x", "node-"), is not a node step: the fuzzer found
+// that such a label made the old std::stoi throw out of the sort.
+std::optional<long long> node_step_number(const std::string& name) {
+  constexpr std::string_view kPrefix = "node-";
+  if (name.size() <= kPrefix.size() || name.compare(0, kPrefix.size(), kPrefix) != 0) {
+    return std::nullopt;
+  }
+  long long number = 0;
+  const char* begin = name.data() + kPrefix.size();
+  const char* end = name.data() + name.size();
+  const auto [stop, error] = std::from_chars(begin, end, number);
+  if (error != std::errc{} || stop != end || number < 0) return std::nullopt;
+  return number;
 }
 
 bool all_digits(const std::string& s) {
@@ -210,10 +227,10 @@ TrainJobInfo job_from_objects(const nlohmann::json& trainjob,
     info.steps.push_back(step_for_pod(*pod, role, *index, runtime));
   }
   std::stable_sort(info.steps.begin(), info.steps.end(), [](const StepInfo& a, const StepInfo& b) {
-    const bool a_node = a.name.rfind("node-", 0) == 0;
-    const bool b_node = b.name.rfind("node-", 0) == 0;
-    if (a_node != b_node) return !a_node;  // initializers first, as the job runs them first
-    if (a_node) return std::stoi(a.name.substr(5)) < std::stoi(b.name.substr(5));
+    const auto a_node = node_step_number(a.name);
+    const auto b_node = node_step_number(b.name);
+    if (a_node.has_value() != b_node.has_value()) return !a_node;  // initializers first
+    if (a_node) return *a_node < *b_node;
     return a.name < b.name;
   });
 

@@ -130,6 +130,21 @@ TEST_CASE("job status: a node pod whose completion index is not a number is left
   CHECK(info.steps[0].name == "node-0");
 }
 
+TEST_CASE("job status: a replicated job named like a node step is sorted by name, not parsed",
+          "[job_status]") {
+  // Found by the trainjob fuzzer: the role label "node-" (or "node-x") used to reach std::stoi.
+  const std::string role = GENERATE("node-", "node-x", "node-99999999999999999999", "node--1");
+  std::vector<json> pods = {pod("b", "node", 1, "Running", "2025-06-01T10:00:00Z"),
+                            pod("odd", role, 0, "Running", "2025-06-01T10:00:00Z"),
+                            pod("a", "node", 0, "Running", "2025-06-01T10:00:00Z")};
+  INFO("role " << role);
+  const auto info = job_from_objects(trainjob(json::array(), 2), ptrs(pods), torch());
+  REQUIRE(info.steps.size() == 3);
+  CHECK(info.steps[0].name == role);  // not a node step: before the nodes, as initializers are
+  CHECK(info.steps[1].name == "node-0");
+  CHECK(info.steps[2].name == "node-1");
+}
+
 TEST_CASE("job status: what holds a pod back, and the Kueue queue", "[job_status]") {
   std::vector<json> pods = {pod("a", "node", 0, "Pending", "2025-06-01T10:00:00Z"),
                             pod("b", "node", 1, "Pending", "2025-06-01T10:00:00Z"),
