@@ -238,7 +238,7 @@ class TrainerClient:
             follow: Keep yielding lines as they are written until the step ends; waits for a
                 step that has not started yet.
             all_nodes: Read every node instead of ``step``; each line starts with
-                ``[node-<i>] ``. Following, the nodes' lines are merged as they arrive;
+                ``[node-<i>]`` and a space. Following, the nodes' lines are merged as they arrive;
                 otherwise node after node.
             tail_lines: Only the last N lines of each log.
             since_seconds: Only the lines written in the last N seconds (Kubernetes only).
