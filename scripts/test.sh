@@ -126,7 +126,7 @@ PYTHONPATH=python .venv/bin/python -m pytest tests/python -q --ignore=tests/pyth
   --ignore=tests/python/container --ignore=tests/python/frameworks || status=1
 
 echo "== docs (scripts/docs.sh: Sphinx, warnings are errors)"
-scripts/docs.sh || status=1
+scripts/docs.sh || { echo "docs: FAILED (the warnings above are errors)" >&2; status=1; }
 
 # ASan+UBSan: Catch2 + the pytest fast tier on the ASan-built extension; TSan: Catch2 (HTTP,
 # watch, streams, concurrency). Each builds its own dir (build/asan, build/tsan) and uses the
