@@ -241,7 +241,8 @@ class TrainerClient:
                 ``[node-<i>]`` and a space. Following, the nodes' lines are merged as they arrive;
                 otherwise node after node.
             tail_lines: Only the last N lines of each log.
-            since_seconds: Only the lines written in the last N seconds (Kubernetes only).
+            since_seconds: Only the lines written in the last N seconds (Kubernetes and container
+                backends; the local backend refuses it).
             previous: The log of the container's previous run, after it restarted
                 (Kubernetes only).
 
