@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from kubeflow.trainer import _log_options, _validation
+from kubeflow.trainer.backends import controller_env
 from kubeflow.trainer.backends.base import RuntimeBackend
 from kubeflow.trainer.backends.container import detect, runtimes
 from kubeflow.trainer.backends.container import status as job_status
@@ -134,7 +135,7 @@ class ContainerBackend(RuntimeBackend):
         image = _validation.image(trainer.image, "trainer.image") or resolved.trainer.image
         framework = resolved.trainer.framework
         procs = _processes_per_node(resources)
-        reserved = sorted(set(runtimes.node_env(framework, name, 1, 0, 1)) & env.keys())
+        reserved = sorted(controller_env.reserved_names(framework) & env.keys())
         if reserved:
             raise ValidationError(
                 f"trainer.env must not set {', '.join(reserved)}: the {framework} runtime "

@@ -10,14 +10,15 @@ the Trainer controller's ML policy plugins do on Kubernetes.
 from __future__ import annotations
 
 from kubeflow.common.constants import UNKNOWN
+from kubeflow.trainer.backends import controller_env
 from kubeflow.trainer.backends.container.errors import ContainerJobNotFoundError
 from kubeflow.trainer.constants import constants
 from kubeflow.trainer.errors import NotFoundError, ValidationError
 from kubeflow.trainer.types import types
 
-TORCH = "torch"
-JAX = "jax"
-XGBOOST = "xgboost"
+TORCH = controller_env.TORCH
+JAX = controller_env.JAX
+XGBOOST = controller_env.XGBOOST
 #: The port of the rendezvous (torch), the coordinator (JAX) or the tracker (XGBoost) on node 0,
 #: as on Kubernetes.
 MASTER_PORT = 29500
@@ -120,29 +121,17 @@ def node_env(framework: str, job: str, num_nodes: int, rank: int, procs: int) ->
         rank: This node's index.
         procs: Processes per node (torchrun's ``--nproc-per-node``).
     """
-    master = node_name(job, 0)
-    if framework == TORCH:
-        return {
-            "PET_NNODES": str(num_nodes),
-            "PET_NPROC_PER_NODE": str(procs),
-            "PET_NODE_RANK": str(rank),
-            "PET_MASTER_ADDR": master,
-            "PET_MASTER_PORT": str(MASTER_PORT),
-        }
-    if framework == JAX:
-        return {
-            "JAX_NUM_PROCESSES": str(num_nodes),
-            "JAX_PROCESS_ID": str(rank),
-            "JAX_COORDINATOR_ADDRESS": f"{master}:{MASTER_PORT}",
-        }
-    if framework == XGBOOST:
-        return {
-            "DMLC_TRACKER_URI": master,
-            "DMLC_TRACKER_PORT": str(MASTER_PORT),
-            "DMLC_TASK_ID": str(rank),
-            "DMLC_NUM_WORKER": str(num_nodes * procs),
-        }
-    return {}
+    return controller_env.injected_env(
+        framework,
+        num_nodes=num_nodes,
+        procs_per_node=procs,
+        node_rank=rank,
+        # One launcher per node container, as in a node pod: JAX and XGBoost ranks are nodes.
+        process_rank=rank,
+        process_count=num_nodes,
+        master_addr=node_name(job, 0),
+        master_port=MASTER_PORT,
+    )
 
 
 def node_name(job: str, rank: int) -> str:

@@ -15,13 +15,13 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from kubeflow.trainer import _function, _log_options, _validation
+from kubeflow.trainer.backends import controller_env
 from kubeflow.trainer.backends.base import RuntimeBackend
 from kubeflow.trainer.backends.localprocess import job as local_job
 from kubeflow.trainer.backends.localprocess import (
     launcher,
     logs,
     procs,
-    rank_env,
     runtimes,
     state,
     venv_cache,
@@ -152,7 +152,7 @@ class LocalProcessBackend(RuntimeBackend):
         if num_nodes is None:
             num_nodes = resolved.trainer.num_nodes
         env = _validation.env_map(trainer.env, "trainer.env") or {}
-        reserved = sorted(rank_env.reserved_names(framework) & env.keys())
+        reserved = sorted(controller_env.reserved_names(framework) & env.keys())
         if reserved:
             raise ValidationError(
                 f"trainer.env must not set {', '.join(reserved)}: the {framework} runtime "

@@ -9,19 +9,9 @@ job.
 
 from __future__ import annotations
 
-from kubeflow.trainer.backends.localprocess import runtimes
+from kubeflow.trainer.backends import controller_env
 
 LOOPBACK = "127.0.0.1"
-
-#: Variables the controller injects (and its webhook refuses in ``trainer.env``), per framework.
-RESERVED_ENV: dict[str, frozenset[str]] = {
-    runtimes.TORCH: frozenset(
-        {"PET_NNODES", "PET_NPROC_PER_NODE", "PET_NODE_RANK", "PET_MASTER_ADDR", "PET_MASTER_PORT"}
-    ),
-    runtimes.XGBOOST: frozenset(
-        {"DMLC_TRACKER_URI", "DMLC_TRACKER_PORT", "DMLC_TASK_ID", "DMLC_NUM_WORKER"}
-    ),
-}
 
 
 def rank_env(
@@ -51,40 +41,30 @@ def rank_env(
     """
     world_size = num_nodes * procs_per_node
     rank = node_rank * procs_per_node + local_rank
-    if framework == runtimes.TORCH:
-        return {
-            "PET_NNODES": str(num_nodes),
-            "PET_NPROC_PER_NODE": str(procs_per_node),
-            "PET_NODE_RANK": str(node_rank),
-            "PET_MASTER_ADDR": LOOPBACK,
-            "PET_MASTER_PORT": str(port),
-            "RANK": str(rank),
-            "WORLD_SIZE": str(world_size),
-            "LOCAL_RANK": str(local_rank),
-            "LOCAL_WORLD_SIZE": str(procs_per_node),
-            "GROUP_RANK": str(node_rank),
-            "GROUP_WORLD_SIZE": str(num_nodes),
-            "ROLE_RANK": str(rank),
-            "ROLE_WORLD_SIZE": str(world_size),
-            "MASTER_ADDR": LOOPBACK,
-            "MASTER_PORT": str(port),
-        }
-    if framework == runtimes.JAX:
-        return {
-            "JAX_NUM_PROCESSES": str(world_size),
-            "JAX_PROCESS_ID": str(rank),
-            "JAX_COORDINATOR_ADDRESS": f"{LOOPBACK}:{port}",
-        }
-    if framework == runtimes.XGBOOST:
-        return {
-            "DMLC_TRACKER_URI": LOOPBACK,
-            "DMLC_TRACKER_PORT": str(port),
-            "DMLC_TASK_ID": str(rank),
-            "DMLC_NUM_WORKER": str(world_size),
-        }
-    return {}
-
-
-def reserved_names(framework: str) -> frozenset[str]:
-    """Names ``trainer.env`` may not set for ``framework`` (the controller owns them)."""
-    return RESERVED_ENV.get(framework, frozenset())
+    env = controller_env.injected_env(
+        framework,
+        num_nodes=num_nodes,
+        procs_per_node=procs_per_node,
+        node_rank=node_rank,
+        process_rank=rank,
+        process_count=world_size,
+        master_addr=LOOPBACK,
+        master_port=port,
+    )
+    if framework == controller_env.TORCH:
+        # What torchrun would give each worker on top of the controller's PET_* variables.
+        env.update(
+            {
+                "RANK": str(rank),
+                "WORLD_SIZE": str(world_size),
+                "LOCAL_RANK": str(local_rank),
+                "LOCAL_WORLD_SIZE": str(procs_per_node),
+                "GROUP_RANK": str(node_rank),
+                "GROUP_WORLD_SIZE": str(num_nodes),
+                "ROLE_RANK": str(rank),
+                "ROLE_WORLD_SIZE": str(world_size),
+                "MASTER_ADDR": LOOPBACK,
+                "MASTER_PORT": str(port),
+            }
+        )
+    return env

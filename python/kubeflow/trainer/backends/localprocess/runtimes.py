@@ -8,6 +8,7 @@ machine; :func:`check_runnable` says why for those that cannot.
 from __future__ import annotations
 
 from kubeflow.common.constants import UNKNOWN
+from kubeflow.trainer.backends import controller_env
 from kubeflow.trainer.backends.localprocess.errors import RuntimeNotFoundError
 from kubeflow.trainer.constants import constants
 from kubeflow.trainer.errors import ValidationError
@@ -17,9 +18,9 @@ LOCAL_IMAGE = "local"
 LOCAL_DEVICE = "cpu"
 LOCAL_COMMAND = ("python", "-u")
 
-TORCH = "torch"
-JAX = "jax"
-XGBOOST = "xgboost"
+TORCH = controller_env.TORCH
+JAX = controller_env.JAX
+XGBOOST = controller_env.XGBOOST
 DEEPSPEED = "deepspeed"
 MLX = "mlx"
 
