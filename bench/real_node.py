@@ -1,10 +1,10 @@
 """The log-following scenario on the real node of the full test cluster.
 
 The full cluster (tests/support/full_cluster.py: kubelet + containerd in namespaces of its own,
-the scheduler, controllers, JobSet and the Trainer controller) runs a container that prints a 9 MB
-log at once and then sleeps; each SDK follows that log from its start through the real kubelet
-and API server, until it has all of it. So the path measured is the one users have: containerd writes the log file, the kubelet
-reads and streams it, the API server proxies it.
+the scheduler, controllers, JobSet and the Trainer controller) runs a container that prints a
+9 MB log at once and then sleeps; each SDK follows that log from its start through the real
+kubelet and API server until it has all of it. So the path measured is the one users have:
+containerd writes the log file, the kubelet reads and streams it, the API server proxies it.
 
 The TrainJob is created suspended, so the Trainer controller makes no pods of its own; the
 printing pod carries the labels a JobSet gives a node pod, so both SDKs find it as the job's
