@@ -337,7 +337,9 @@ class KubernetesBackend(RuntimeBackend):
 
     def _drain(self, stream: Any) -> Iterator[str]:
         try:
-            yield from stream
+            # Lines cross from the core in batches (one GIL round trip each), not one by one.
+            while batch := stream.next_batch():
+                yield from batch
         finally:
             _close_soon(stream)
 
