@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -11,6 +12,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <vector>
 
 #include "kubeflow/lifecycle.hpp"
 
@@ -82,6 +84,36 @@ class Stream final : public detail::Closeable {
       ended = true;
     }
     return std::nullopt;
+  }
+
+  /// As `next`, but takes every item already waiting, up to `max_items` (at least one), so a
+  /// consumer that pays per call (Python: the GIL) pays once per batch instead of once per item.
+  /// Empty with `ended` true at the end, empty with `ended` false on timeout. The producer's
+  /// exception is rethrown only by the call after its last items were taken.
+  std::vector<T> next_batch(std::chrono::milliseconds timeout, std::size_t max_items, bool& ended) {
+    std::vector<T> batch;
+    std::unique_lock<std::mutex> lock(mutex_);
+    ready_.wait_for(lock, timeout, [this] { return !items_.empty() || finished_; });
+    ended = false;
+    if (!items_.empty()) {
+      const std::size_t n = std::min(items_.size(), std::max<std::size_t>(max_items, 1));
+      batch.reserve(n);
+      for (std::size_t i = 0; i < n; ++i) {
+        batch.push_back(std::move(items_.front()));
+        items_.pop_front();
+      }
+      room_.notify_all();
+      return batch;
+    }
+    if (finished_) {
+      if (error_) {
+        auto error = error_;
+        error_ = nullptr;
+        std::rethrow_exception(error);
+      }
+      ended = true;
+    }
+    return batch;
   }
 
   /// Stops the producer and waits for its thread; idempotent.

@@ -279,6 +279,10 @@ class LineStream:
         """
         The next item, or None after `timeout` seconds; StopIteration at the end.
         """
+    def next_batch(self) -> list[str]:
+        """
+        The items waiting (at least one, waiting for it); an empty list at the end.
+        """
 class JobStream:
     """
     States of a watched TrainJob, pulled one at a time.
@@ -294,6 +298,10 @@ class JobStream:
     def next(self, timeout: float) -> TrainJobInfo | None:
         """
         The next item, or None after `timeout` seconds; StopIteration at the end.
+        """
+    def next_batch(self) -> list[TrainJobInfo]:
+        """
+        The items waiting (at least one, waiting for it); an empty list at the end.
         """
 class V1ReplicaInfo:
     @property

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -101,4 +102,44 @@ TEST_CASE("stream: several helper threads of one producer share the bound", "[st
     }
   }
   CHECK(count == kThreads * kEach);
+}
+
+TEST_CASE("stream: next_batch takes the waiting items in order, then the producer's error",
+          "[stream]") {
+  std::atomic<int> pushed{0};
+  Stream<int> stream(
+      [&](const Stream<int>::Emit& emit, const Stream<int>::Cancelled&) {
+        for (int i = 0; i < 10; ++i) {
+          if (!emit(i)) return;
+          ++pushed;
+        }
+        throw std::runtime_error("the log ended badly");
+      },
+      16);
+  wait_until([&] { return pushed.load() == 10; });
+  bool ended = false;
+  // At most max_items per batch, all of them when they are waiting; the error stays behind
+  // the items pushed before it.
+  CHECK(stream.next_batch(milliseconds(1000), 4, ended) == std::vector<int>{0, 1, 2, 3});
+  CHECK(stream.next_batch(milliseconds(1000), 100, ended) == std::vector<int>{4, 5, 6, 7, 8, 9});
+  CHECK_FALSE(ended);
+  CHECK_THROWS_WITH(stream.next_batch(milliseconds(1000), 100, ended), "the log ended badly");
+  CHECK(stream.next_batch(milliseconds(1000), 100, ended).empty());
+  CHECK(ended);
+}
+
+TEST_CASE("stream: next_batch of a quiet stream times out empty, not ended", "[stream]") {
+  std::atomic<bool> release{false};
+  Stream<int> stream([&](const Stream<int>::Emit& emit, const Stream<int>::Cancelled& cancelled) {
+    while (!release.load() && !cancelled()) std::this_thread::sleep_for(milliseconds(5));
+    emit(42);
+  });
+  bool ended = true;
+  CHECK(stream.next_batch(milliseconds(20), 8, ended).empty());
+  CHECK_FALSE(ended);
+  release = true;
+  std::vector<int> got;
+  while (got.empty() && !ended) got = stream.next_batch(milliseconds(1000), 8, ended);
+  CHECK(got == std::vector<int>{42});
+  stream.close();
 }
