@@ -80,12 +80,27 @@ class FloorClient:
         if body is not None:
             data = json.dumps(body).encode()
             headers["Content-Type"] = content_type or "application/json"
-        self._conn.request(method, path, body=data, headers=headers)
-        response = self._conn.getresponse()
-        raw = response.read()
-        if response.status >= 300:
-            raise RuntimeError(f"{method} {path}: HTTP {response.status}: {raw[:300]!r}")
+        status, raw = self._exchange(method, path, data, headers)
+        if status >= 300:
+            raise RuntimeError(f"{method} {path}: HTTP {status}: {raw[:300]!r}")
         return json.loads(raw)
+
+    def _exchange(
+        self, method: str, path: str, data: bytes | None, headers: dict[str, str]
+    ) -> tuple[int, bytes]:
+        """Status and body; once more on a new connection when the server had closed the kept
+        one while it sat idle (between scenarios)."""
+        for attempt in (1, 2):
+            try:
+                self._conn.request(method, path, body=data, headers=headers)
+                response = self._conn.getresponse()
+                return response.status, response.read()
+            except (OSError, http.client.HTTPException):
+                self._conn.close()
+                self._conn = self._connect()
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
     def get(self, path: str) -> Any:
         return self.request("GET", path)
@@ -131,8 +146,7 @@ class FloorClient:
     def request_count(self) -> int:
         """Requests the API server has answered on resources (``/metrics`` and other
         non-resource paths, such as this very read, are left out)."""
-        self._conn.request("GET", "/metrics")
-        text = self._conn.getresponse().read().decode()
+        text = self._exchange("GET", "/metrics", None, {})[1].decode()
         total = 0.0
         for labels, value in _COUNTER.findall(text):
             if 'resource=""' not in labels.split(","):

@@ -314,10 +314,11 @@ SCENARIOS = [
     "  polls with its default 2 s interval).",
     "- **follow**: `get_job_logs(follow=True)` of a log that never ends, read for a few seconds",
     "  after the first line; MB/s of line bytes, and the growth of the process's peak RSS during",
-    "  the read. The log comes from tests/support/log_kubelet.py (a stand-in kubelet in Python",
-    "  that the real API server proxies), not from the real node of the full test cluster: that",
-    "  cluster needs minutes to start and root, and the stand-in serves as fast as it is read,",
-    "  so the floor row shows what the stand-in and the API server's proxy can deliver.",
+    "  the read. The log comes from tests/support/log_kubelet.py (a stand-in kubelet that the",
+    "  real API server proxies, over TLS both ways; the benchmark has it resend one block of",
+    "  128-byte lines built once, so Python does not limit it), not from the real node of the",
+    "  full test cluster (minutes to start, root). The floor row is what the stand-in and the",
+    "  API server's proxy deliver on this machine: the ceiling for any client here.",
 ]
 
 

@@ -28,10 +28,35 @@ sys.path[:0] = [str(REPO), str(BENCH)]
 
 from floor import TRAINER, FloorClient, node_pod, trainjob  # noqa: E402
 
+from tests.support import log_kubelet  # noqa: E402
 from tests.support.kube import KubeAdmin  # noqa: E402
 from tests.support.log_kubelet import LogKubelet  # noqa: E402
 
 SDKS = ("ours", "upstream", "floor")
+
+
+def _serve_endless_fast(handler: log_kubelet._Handler, log: log_kubelet._Endless) -> None:
+    """The stand-in kubelet's endless log, with its lines built once and sent again and again:
+    the stand-in (Python) should not be what limits a follow's throughput."""
+    handler.send_response(200)
+    handler.send_header("Content-Type", "text/plain")
+    handler.send_header("Transfer-Encoding", "chunked")
+    handler.end_headers()
+    stamp = log_kubelet._stamp(time.time()).encode()
+    lines = []
+    for number in range(512):
+        head = b"%s endless %d " % (stamp, number)
+        lines.append(head + b"y" * max(0, log.line_bytes - len(head) - 1) + b"\n")
+    block = b"".join(lines)
+    chunk = b"%x\r\n%s\r\n" % (len(block), block)
+    try:
+        while True:
+            handler.wfile.write(chunk)
+    except OSError:
+        handler.close_connection = True
+
+
+log_kubelet._Handler._serve_endless = _serve_endless_fast  # type: ignore[method-assign]
 
 
 class Bench:
