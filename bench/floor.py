@@ -102,6 +102,10 @@ class FloorClient:
                     raise
         raise AssertionError("unreachable")
 
+    def request_status(self, method: str, path: str) -> int:
+        """Only the HTTP status of a request (e.g. 404 for an absent object)."""
+        return self._exchange(method, path, None, {"Accept": "application/json"})[0]
+
     def get(self, path: str) -> Any:
         return self.request("GET", path)
 

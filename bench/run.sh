@@ -16,7 +16,10 @@ venv build/bench/upstream-venv "kubeflow==0.5.0"
 venv build/bench/plot-venv matplotlib
 state_dir=build/bench/cluster
 control_plane=(.venv/bin/python -m tests.support.control_plane --state-dir "$state_dir")
-trap '"${control_plane[@]}" down >/dev/null 2>&1 || true' EXIT
+# BENCH_KEEP_CLUSTER=1 leaves it running: the next run reuses it and its bench-list-<N> objects.
+if [[ ${BENCH_KEEP_CLUSTER:-0} != 1 ]]; then
+  trap '"${control_plane[@]}" down >/dev/null 2>&1 || true' EXIT
+fi
 kubeconfig="$("${control_plane[@]}" up 2>/dev/null | tail -n 1)"
 .venv/bin/python bench/suite.py --kubeconfig "$kubeconfig" --state-dir "$state_dir" \
   --upstream-python build/bench/upstream-venv/bin/python --ours-python .venv/bin/python \
