@@ -28,6 +28,10 @@ class ThreadCancelScope {
   /// True when the innermost scope's flag on this thread is set, or shutdown began.
   [[nodiscard]] static bool cancelled() noexcept;
 
+  /// The innermost flag on this thread (nullptr when none), for a helper thread doing part of
+  /// this thread's call to obey the same cancel.
+  [[nodiscard]] static const std::atomic<bool>* current() noexcept;
+
  private:
   const std::atomic<bool>* previous_;
 };

@@ -55,8 +55,10 @@ std::string object_path(const Resource& r, const std::string& ns, const std::str
 nlohmann::json parse_body(const std::string& body, const RequestContext& context) {
   const nlohmann::json::parser_callback_t drop_managed_fields =
       [](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
-        return !(event == nlohmann::json::parse_event_t::key && depth >= 2 &&
-                 parsed == "managedFields");
+        // Compared as a string_view: `parsed == "managedFields"` would build a json (and
+        // allocate) for every key of the body.
+        return !(event == nlohmann::json::parse_event_t::key && depth >= 2 && parsed.is_string() &&
+                 parsed.get_ref<const std::string&>() == std::string_view("managedFields"));
       };
   auto parsed = nlohmann::json::parse(body, drop_managed_fields, /*allow_exceptions=*/false);
   if (parsed.is_discarded()) {

@@ -23,6 +23,7 @@
 #include "trainer/log_follow.hpp"
 #include "trainer/runtime_resolver.hpp"
 #include "trainer/v1_reader.hpp"
+#include "util/concurrent.hpp"
 
 namespace kubeflow::trainer {
 
@@ -221,8 +222,11 @@ struct TrainerApi::Impl {
   }
 
   TrainJobInfo get_job(const std::string& name) {
+    // The pod list needs only the name: it travels beside the TrainJob's GET.
+    auto pods_read = util::start_beside(
+        [&] { return rest.list(k8s::kPods, ns, {.label_selector = pod_selector(name)}); });
     auto trainjob = rest.get(k8s::kTrainJobs, ns, name);
-    auto pods = rest.list(k8s::kPods, ns, {.label_selector = pod_selector(name)});
+    auto pods = pods_read.get();
     std::vector<const nlohmann::json*> pod_ptrs;
     for (const auto& p : pods.at("items")) pod_ptrs.push_back(&p);
     const auto& ref = trainjob["spec"]["runtimeRef"];
@@ -327,16 +331,22 @@ std::string TrainerApi::submit_job(const nlohmann::json& manifest) {
 std::vector<TrainJobInfo> TrainerApi::list_jobs(const std::optional<std::string>& runtime,
                                                 const std::optional<std::string>& runtime_kind) {
   return guarded("list", "TrainJobs", impl_->ns, std::string(), [&] {
-    auto jobs = impl_->rest.list(k8s::kTrainJobs, impl_->ns);
-    auto pods = impl_->rest.list(k8s::kPods, impl_->ns, {.label_selector = pod_selector("")});
+    // The two lists are independent: the pods are read, parsed and grouped by job on a thread
+    // of their own while the TrainJobs are read and parsed here.
+    nlohmann::json pods;
     std::map<std::string, std::vector<const nlohmann::json*>> pods_by_job;
-    for (const auto& pod : pods.at("items")) {
-      const auto& labels = pod["metadata"]["labels"];
-      if (!labels.is_object()) continue;
-      auto it = labels.find("jobset.sigs.k8s.io/jobset-name");
-      if (it != labels.end() && it->is_string())
-        pods_by_job[it->get<std::string>()].push_back(&pod);
-    }
+    auto pods_read = util::start_beside([&] {
+      pods = impl_->rest.list(k8s::kPods, impl_->ns, {.label_selector = pod_selector("")});
+      for (const auto& pod : pods.at("items")) {
+        const auto& labels = pod["metadata"]["labels"];
+        if (!labels.is_object()) continue;
+        auto it = labels.find("jobset.sigs.k8s.io/jobset-name");
+        if (it != labels.end() && it->is_string())
+          pods_by_job[it->get<std::string>()].push_back(&pod);
+      }
+    });
+    auto jobs = impl_->rest.list(k8s::kTrainJobs, impl_->ns);
+    pods_read.get();
     std::vector<TrainJobInfo> result;
     std::set<std::string> missing_runtimes;
     for (const auto& job : jobs.at("items")) {

@@ -52,6 +52,8 @@ bool ThreadCancelScope::cancelled() noexcept {
   return g_shutting_down.load() || (t_cancel != nullptr && t_cancel->load());
 }
 
+const std::atomic<bool>* ThreadCancelScope::current() noexcept { return t_cancel; }
+
 namespace detail {
 
 ActivityGuard::ActivityGuard() {

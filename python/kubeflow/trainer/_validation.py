@@ -13,10 +13,8 @@ the local backend, which has no core.
 from __future__ import annotations
 
 import math
-import random
 import re
 import string
-import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -34,6 +32,11 @@ _INT64_MAX = 2**63 - 1
 
 def generate_job_name() -> str:
     """A new TrainJob name: a lowercase letter and 11 hex digits (upstream's 12 characters)."""
+    # Imported here: uuid loads platform and random loads hashlib's SHA-512, which a client that
+    # only reads jobs never needs.
+    import random
+    import uuid
+
     suffix = uuid.uuid4().hex[: constants.JOB_NAME_UUID_LENGTH]
     return random.choice(string.ascii_lowercase) + suffix
 

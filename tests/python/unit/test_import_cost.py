@@ -29,3 +29,51 @@ def test_import_loads_no_network_module() -> None:
         [sys.executable, "-c", PROBE], capture_output=True, text=True, env=env, check=True
     ).stdout
     assert json.loads(out) == []
+
+
+# What TrainerClient() on a cluster leaves unloaded: building and submitting a job (request,
+# options, trainer_spec), printing (display, display_wait), v1 jobs, and the
+# modules behind job-name generation (uuid loads platform, random loads SHA-512). Notebook
+# kernels and pipeline steps construct a client to list, get or wait; they pay for these only
+# when they train or print.
+CLIENT_DEFERRED = (
+    "kubeflow.trainer.backends.kubernetes.request",
+    "kubeflow.trainer.backends.kubernetes.trainer_spec",
+    "kubeflow.trainer.backends.kubernetes.v1",
+    "kubeflow.trainer.options.kubernetes",
+    "kubeflow.trainer.display",
+    "kubeflow.trainer.display_wait",
+    "uuid",
+    "random",
+    *NETWORK_MODULES,
+)
+
+KUBECONFIG = """apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]
+users: [{name: u, user: {token: not-a-secret}}]
+contexts: [{name: x, context: {cluster: c, user: u, namespace: ns}}]
+current-context: x
+"""
+
+CLIENT_PROBE = f"""
+import json, sys
+from kubeflow.trainer import KubernetesBackendConfig, TrainerClient
+client = TrainerClient(KubernetesBackendConfig(config_file=sys.argv[1]))
+assert client.backend.namespace == "ns"
+print(json.dumps([m for m in {CLIENT_DEFERRED!r} if m in sys.modules]))
+"""
+
+
+def test_client_construction_loads_no_job_building_module(tmp_path: Path) -> None:
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(KUBECONFIG)
+    env = {**os.environ, "PYTHONPATH": str(REPO / "python")}
+    out = subprocess.run(
+        [sys.executable, "-c", CLIENT_PROBE, str(kubeconfig)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    ).stdout
+    assert json.loads(out) == []

@@ -9,29 +9,32 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kubeflow.common.constants import DEFAULT_TIMEOUT
 from kubeflow.common.types import KubernetesBackendConfig
 from kubeflow.trainer import _core, _log_options, _validation
 from kubeflow.trainer.backends.base import RuntimeBackend
-from kubeflow.trainer.backends.kubernetes import _convert, manifests, request, trainer_spec, v1
+from kubeflow.trainer.backends.kubernetes import _convert
 from kubeflow.trainer.backends.kubernetes.migration import migrate_v1_jobs
 from kubeflow.trainer.constants import constants
-from kubeflow.trainer.display_wait import WaitDisplay
 from kubeflow.trainer.errors import (
     InsecureConnectionWarning,
     JobFailedError,
     JobTimeoutError,
     ValidationError,
 )
-from kubeflow.trainer.options._parts import collect
 from kubeflow.trainer.types import types
 from kubeflow.trainer.types.v1 import Migration, V1Job
 
-logger = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from kubeflow.trainer.backends.kubernetes.request import TrainerTypes
 
-TrainerTypes = request.TrainerTypes
+# Building a job (request, options, trainer_spec), printing (display_wait), manifests and v1
+# jobs are imported by the calls that need them: TrainerClient() is constructed in every
+# notebook kernel and pipeline step, most of which only list, get or wait.
+
+logger = logging.getLogger(__name__)
 
 # Statuses a job can be waited for. Upstream knows the first four; Suspended is ours.
 WAITABLE_STATUSES = {
@@ -120,6 +123,8 @@ class KubernetesBackend(RuntimeBackend):
         """Run a one-node probe job on ``runtime`` and print its Python packages and GPUs."""
         if runtime.trainer.trainer_type == types.TrainerType.BUILTIN_TRAINER:
             raise ValueError("Cannot get Runtime packages for BuiltinTrainer")
+        from kubeflow.trainer.backends.kubernetes import trainer_spec
+
         probe_runtime = copy.deepcopy(runtime)
         if probe_runtime.trainer.command and probe_runtime.trainer.command[0] == "mpirun":
             mpi = list(constants.MPI_COMMAND)
@@ -193,6 +198,8 @@ class KubernetesBackend(RuntimeBackend):
     def submit_job(self, manifest: Mapping[str, Any] | str) -> str:
         """See TrainerClient.submit_job."""
         if isinstance(manifest, str):
+            from kubeflow.trainer.backends.kubernetes import manifests
+
             parsed = manifests.manifest_from_yaml(manifest)
         elif isinstance(manifest, Mapping):
             parsed = dict(manifest)
@@ -221,6 +228,9 @@ class KubernetesBackend(RuntimeBackend):
                 "CustomTrainerContainer or BuiltinTrainer",
                 field="trainer",
             )
+        from kubeflow.trainer.backends.kubernetes import request
+        from kubeflow.trainer.options._parts import collect
+
         parts = collect(options, trainer, self)
         return request.job_request(runtime, initializer, trainer, parts, self.get_runtime)
 
@@ -349,6 +359,8 @@ class KubernetesBackend(RuntimeBackend):
         """See TrainerClient.wait_for_job_status."""
         _validation.validate_job_name(name)
         wanted = _validation.wait_arguments(status, timeout, polling_interval, WAITABLE_STATUSES)
+        from kubeflow.trainer.display_wait import WaitDisplay
+
         live = WaitDisplay(name, progress)
         # A watch on the TrainJob and its pods replaces upstream's polling; polling_interval is
         # still validated for compatibility but not needed. Each change the watch delivers
@@ -393,12 +405,16 @@ class KubernetesBackend(RuntimeBackend):
         """See TrainerClient.list_v1_jobs."""
         if kind is not None:
             _validation.require_str(kind, "kind")
+        from kubeflow.trainer.backends.kubernetes import v1
+
         return [v1.v1_job_from_info(i) for i in self._api.list_v1_jobs(kind)]
 
     def get_v1_job(self, name: str, kind: str) -> V1Job:
         """See TrainerClient.get_v1_job."""
         _validation.require_str(name, "name")
         _validation.require_str(kind, "kind")
+        from kubeflow.trainer.backends.kubernetes import v1
+
         return v1.v1_job_from_info(self._api.get_v1_job(kind, name))
 
     def get_v1_job_logs(self, name: str, kind: str, step: str | None = None) -> Iterator[str]:
