@@ -29,6 +29,17 @@ REPLICATED_JOB = "jobset.sigs.k8s.io/replicatedjob-name"
 COMPLETION_INDEX = "batch.kubernetes.io/job-completion-index"
 # What our SDK asks for (core/src/trainer/job_status.cpp, pod_selector).
 ROLES = "in (dataset-initializer,model-initializer,launcher,node)"
+# What an SDK call may touch; the API server's own periodic requests (leases, endpoints) and
+# non-resource paths such as /metrics are not counted.
+SDK_RESOURCES = {
+    "trainjobs",
+    "pods",
+    "clustertrainingruntimes",
+    "trainingruntimes",
+    "configmaps",
+    "events",
+    "jobsets",
+}
 # apiserver_request_total{...,resource="pods",...} 12: one series per verb, resource and code.
 _COUNTER = re.compile(r"^apiserver_request_total\{([^}]*)\} ([0-9.e+]+)$", re.M)
 
@@ -148,12 +159,12 @@ class FloorClient:
         return job, pods
 
     def request_count(self) -> int:
-        """Requests the API server has answered on resources (``/metrics`` and other
-        non-resource paths, such as this very read, are left out)."""
+        """Requests the API server has answered on the resources in SDK_RESOURCES."""
         text = self._exchange("GET", "/metrics", None, {})[1].decode()
         total = 0.0
         for labels, value in _COUNTER.findall(text):
-            if 'resource=""' not in labels.split(","):
+            resource = next((x[10:-1] for x in labels.split(",") if x.startswith("resource=")), "")
+            if resource in SDK_RESOURCES:
                 total += float(value)
         return int(total)
 

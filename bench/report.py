@@ -85,7 +85,7 @@ def rows(r: dict) -> list[dict]:
         s["ours"]["client_s"] * ms,
         s["upstream"]["client_s"] * ms,
         s["floor"]["client_s"] * ms,
-        note="floor: read the kubeconfig, TLS context",
+        note="floor: read the kubeconfig (PyYAML imported before), TLS context",
     )
     t = r["train"]
     row(
@@ -316,9 +316,14 @@ SCENARIOS = [
     "- **`train()`**: a `CustomTrainer` (a Python function, 2 nodes) on `torch-distributed`;",
     "  only the create is timed (no controller runs on the control plane). First call excluded.",
     "- **`list_jobs()`**: N TrainJobs with 2 node pods each, created directly through the API",
-    "  (8 concurrent writers); first call of a fresh client excluded, then the median of the",
-    "  warm calls. Upstream makes about three requests a job, so it gets fewer repeats (none at",
-    "  5,000: its first call is the figure there).",
+    "  (8 concurrent writers; namespace `bench-list-<N>`); the first call of a fresh client is",
+    "  excluded, then the median of the warm calls. Upstream makes three requests a job, one",
+    "  of them a pod list by label selector, which the API server answers by reading every pod",
+    "  of the namespace: its cost grows with the square of the number of jobs. It gets fewer",
+    "  repeats, and at 5,000 its one call is stopped after `--upstream-limit` seconds when it",
+    "  runs longer (the figure is then a lower bound, marked ≥). In an earlier run on this",
+    "  machine the API server answered it about 9 requests a second at 5,000 jobs (load ~15):",
+    "  some 28 minutes for its 15,000 requests.",
     "- **`get_job()`**: a TrainJob with 64 node pods. *Fresh client*: the first call (the",
     "  runtime is not known yet); *warm*: median of the following calls.",
     "- **threads**: 16 threads share one client and call `get_job` (2 pods) in a loop for a few",
