@@ -1,44 +1,283 @@
-"""Times one SDK's TrainerClient calls; run with the interpreter of the SDK under test.
+"""One scenario of the benchmark for one client; run with the interpreter of the SDK under test.
 
-Usage: python bench/measure.py <kubeconfig> <namespace> <job name> <repeats>
-Prints one JSON object of seconds (medians) on stdout.
+    python bench/measure.py <ours|upstream|floor> <scenario> '<JSON parameters>'
+
+Prints one JSON object on its last line. ``ours`` and ``upstream`` both import
+``kubeflow.trainer`` (the interpreter decides which one); ``floor`` is bench/floor.py. Request
+counts come from the API server's ``apiserver_request_total`` read before and after a call.
+Only ``os``, ``sys`` and ``time`` are imported before the start-up scenario is timed.
 """
 
-from __future__ import annotations
-
-import json
-import statistics
+import os
 import sys
 import time
 
 
-def median_time(fn, repeats: int) -> float:
-    samples = []
-    for _ in range(repeats):
+def rss_kib() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+
+
+def startup(sdk: str, p: dict) -> dict:
+    """Import wall time and RSS added (in this process), then the first client's construction."""
+    rss0, cpu0, t0 = rss_kib(), time.process_time(), time.perf_counter()
+    if sdk == "floor":
+        import http.client  # noqa: F401
+        import json  # noqa: F401
+        import ssl  # noqa: F401
+    else:
+        import kubeflow.trainer  # noqa: F401
+    t1, cpu1, rss1 = time.perf_counter(), time.process_time(), rss_kib()
+    if sdk == "floor":
+        import yaml  # noqa: F401 - the floor's kubeconfig reader, not part of its construction
+    t1 = time.perf_counter()
+    client(sdk, p)
+    t2 = time.perf_counter()
+    return {
+        "import_s": t1 - t0,
+        "import_cpu_s": cpu1 - cpu0,
+        "import_rss_kib": rss1 - rss0,
+        "client_s": t2 - t1,
+    }
+
+
+def client(sdk: str, p: dict):
+    if sdk == "floor":
+        from floor import FloorClient
+
+        return FloorClient(p["kubeconfig"])
+    from kubeflow.trainer import KubernetesBackendConfig, TrainerClient
+
+    config = KubernetesBackendConfig(config_file=p["kubeconfig"], namespace=p["namespace"])
+    return TrainerClient(config)
+
+
+def train_fn() -> None:
+    """What the submitted jobs would run (nothing runs: the control plane has no controller)."""
+    import platform
+
+    print("training on", platform.node())
+
+
+def counted(counter, fn):
+    """(seconds, requests, result) of one call."""
+    before = counter.request_count()
+    start = time.perf_counter()
+    result = fn()
+    elapsed = time.perf_counter() - start
+    return elapsed, counter.request_count() - before, result
+
+
+def median(values: list) -> float:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def call(sdk: str, c, p: dict, what: str, name: str = ""):
+    """The call ``what`` with the SDK's own method, or the floor's same requests."""
+    ns = p["namespace"]
+    if sdk == "floor":
+        return {"list_jobs": lambda: c.list_jobs(ns), "get_job": lambda: c.get_job(ns, name)}[what]
+    return {"list_jobs": c.list_jobs, "get_job": lambda: c.get_job(name)}[what]
+
+
+def train(sdk: str, p: dict, counter) -> dict:
+    c = client(sdk, p)
+    names = [f"{p['prefix']}-{sdk[:2]}-{i}" for i in range(p["repeats"])]
+    if sdk == "floor":
+        import inspect
+
+        script = inspect.getsource(train_fn) + "\ntrain_fn()\n"
+        command = ["bash", "-c", f"python3 -c {script!r}"]
+        path = f"/apis/trainer.kubeflow.org/v1alpha1/namespaces/{p['namespace']}/trainjobs"
+        from floor import trainjob
+
+        submit = [lambda n=n: c.create(path, trainjob(n, 2, command)) for n in names]
+    else:
+        from kubeflow.trainer import CustomTrainer
+
+        trainer = CustomTrainer(func=train_fn, num_nodes=2)
+        submit = [lambda: c.train(runtime="torch-distributed", trainer=trainer) for _ in names]
+    runs = [counted(counter, fn)[:2] for fn in submit]
+    warm = runs[1:] or runs
+    return {
+        "first_s": runs[0][0],
+        "first_requests": runs[0][1],
+        "median_s": median([r[0] for r in warm]),
+        "requests": median([r[1] for r in warm]),
+    }
+
+
+def timed(sdk: str, p: dict, counter) -> dict:
+    """``list_jobs`` or ``get_job`` (p["call"]): the first call of a fresh client, then warm."""
+    c = client(sdk, p)
+    fn = call(sdk, c, p, p["call"], p.get("name", ""))
+    first_s, first_requests, result = counted(counter, fn)
+    if p["call"] == "list_jobs":
+        listed = len(result[0]["items"]) if sdk == "floor" else len(result)
+        if listed != p["expect"]:
+            raise SystemExit(f"{sdk} listed {listed} jobs, expected {p['expect']}")
+    samples, requests = [], None
+    for _ in range(p["repeats"]):
+        elapsed, count, _ = counted(counter, fn)
+        samples.append(elapsed)
+        requests = count
+    return {
+        "first_s": first_s,
+        "first_requests": first_requests,
+        "samples": samples,
+        "median_s": median(samples) if samples else first_s,
+        "requests": requests if requests is not None else first_requests,
+    }
+
+
+def threads(sdk: str, p: dict, counter) -> dict:
+    """get_job calls per second from 1 thread, then from p["threads"] sharing one client (the
+    floor cannot share a connection: each thread has its own)."""
+    import threading
+
+    shared = client(sdk, p)
+    out = {}
+    for n in (1, p["threads"]):
+        clients = [client(sdk, p) for _ in range(n)] if sdk == "floor" else [shared] * n
+        fns = [call(sdk, c, p, "get_job", p["name"]) for c in clients]
+        for fn in fns:
+            fn()  # connections and caches warm
+        done = [0] * n
+        stop = time.perf_counter() + p["seconds"]
+
+        def loop(i: int, fns=fns, done=done, stop=stop) -> None:
+            while time.perf_counter() < stop:
+                fns[i]()
+                done[i] += 1
+
         start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
+        workers = [threading.Thread(target=loop, args=(i,)) for i in range(n)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        out[f"calls_per_s_{n}"] = sum(done) / (time.perf_counter() - start)
+    return out
+
+
+def wait(sdk: str, p: dict, counter) -> dict:
+    """From the status write of the Complete condition to the return of the waiting call."""
+    import json
+    import random
+    import threading
+    from datetime import datetime, timezone
+
+    from floor import TRAINER, FloorClient, trainjob
+
+    admin = FloorClient(p["kubeconfig"])
+    c = client(sdk, p)
+    path = f"{TRAINER}/namespaces/{p['namespace']}/trainjobs"
+    rng = random.Random(7)
+    reactions = []
+    for i in range(p["repeats"]):
+        name = f"{p['prefix']}-{sdk[:2]}-{i}"
+        admin.create(path, trainjob(name, 2))
+        returned: list[float] = []
+
+        def waiter(name: str = name, returned: list = returned) -> None:
+            if sdk == "floor":
+                url = f"{path}?watch=1&fieldSelector=metadata.name%3D{name}"
+                buffer = b""
+                for chunk in c.stream(url):
+                    buffer += chunk
+                    *events, buffer = buffer.split(b"\n")
+                    for event in events:
+                        conditions = json.loads(event)["object"].get("status", {})
+                        if any(
+                            x["type"] == "Complete" and x["status"] == "True"
+                            for x in conditions.get("conditions", [])
+                        ):
+                            returned.append(time.perf_counter())
+                            return
+            else:
+                c.wait_for_job_status(name, status={"Complete"}, timeout=120)
+                returned.append(time.perf_counter())
+
+        thread = threading.Thread(target=waiter)
+        thread.start()
+        time.sleep(rng.uniform(0.5, 2.5))  # a random phase against upstream's 2 s poll
+        now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        condition = {
+            "type": "Complete",
+            "status": "True",
+            "reason": "JobSetCompleted",
+            "message": "done",
+            "lastTransitionTime": now,
+        }
+        written = time.perf_counter()
+        admin.patch_status(f"{path}/{name}", {"conditions": [condition]})
+        thread.join(130)
+        reactions.append(returned[0] - written)
+    return {"samples": reactions, "median_s": median(reactions)}
+
+
+def logs(sdk: str, p: dict, counter) -> dict:
+    """Follow an endless log for p["seconds"]: MB/s after the first line, and peak RSS added."""
+    import resource
+
+    c = client(sdk, p)
+    if sdk == "floor":
+        pod = f"{p['name']}-node-0-0"
+        url = f"/api/v1/namespaces/{p['namespace']}/pods/{pod}/log?container=node&follow=true"
+
+        def lines():
+            rest = ""
+            for chunk in c.stream(url):
+                *done, rest = (rest + chunk.decode()).split("\n")
+                yield from done
+
+        stream = lines()
+    elif sdk == "upstream":
+        stream = c.get_job_logs(p["name"], follow=True, step="node-0")
+    else:
+        stream = c.get_job_logs(p["name"], follow=True)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.perf_counter()
+    first = None
+    size = count = 0
+    for line in stream:
+        if first is None:
+            first = time.perf_counter()
+            stop = first + p["seconds"]
+        size += len(line) + 1
+        count += 1
+        if count % 1024 == 0 and time.perf_counter() > stop:
+            break
+    end = time.perf_counter()
+    stream.close()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {
+        "mb_per_s": size / (end - first) / 1e6,
+        "bytes": size,
+        "lines": count,
+        "first_line_s": first - start,
+        "rss_growth_kib": peak - before,
+        "rss_before_kib": before,
+    }
 
 
 def main() -> None:
-    kubeconfig, namespace, job, repeats = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-    start = time.perf_counter()
-    from kubeflow.trainer import KubernetesBackendConfig, TrainerClient
+    sdk, scenario, params = sys.argv[1], sys.argv[2], sys.argv[3]
+    if scenario == "startup":
+        import json
 
-    import_s = time.perf_counter() - start
-    start = time.perf_counter()
-    client = TrainerClient(KubernetesBackendConfig(config_file=kubeconfig, namespace=namespace))
-    client_s = time.perf_counter() - start
-    jobs = client.list_jobs()  # warm-up (connections, caches) before the timed runs
-    result = {
-        "import_s": import_s,
-        "client_s": client_s,
-        "jobs_listed": len(jobs),
-        "list_jobs_s": median_time(client.list_jobs, repeats),
-        "get_job_s": median_time(lambda: client.get_job(job), repeats),
-        "list_runtimes_s": median_time(client.list_runtimes, repeats),
-    }
+        result = startup(sdk, json.loads(params))
+    else:
+        import json
+
+        from floor import FloorClient
+
+        p = json.loads(params)
+        counter = FloorClient(p["kubeconfig"])
+        scenarios = {"train": train, "timed": timed, "threads": threads, "wait": wait, "logs": logs}
+        result = scenarios[scenario](sdk, p, counter)
     print(json.dumps(result))
 
 
