@@ -219,7 +219,8 @@ def wait(sdk: str, p: dict, counter) -> dict:
 
 
 def logs(sdk: str, p: dict, counter) -> dict:
-    """Follow an endless log for p["seconds"]: MB/s after the first line, and peak RSS added."""
+    """Follow a log for p["seconds"] (an endless one) or until p["bytes"] have arrived (a finite
+    one): MB/s after the first line, and peak RSS added."""
     import resource
 
     c = client(sdk, p)
@@ -245,9 +246,11 @@ def logs(sdk: str, p: dict, counter) -> dict:
     for line in stream:
         if first is None:
             first = time.perf_counter()
-            stop = first + p["seconds"]
+            stop = first + p.get("seconds", float("inf"))
         size += len(line) + 1
         count += 1
+        if size >= p.get("bytes", float("inf")):
+            break  # a finite log (the real node's): all of it has arrived
         if count % 1024 == 0 and time.perf_counter() > stop:
             break
     end = time.perf_counter()

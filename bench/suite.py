@@ -27,6 +27,7 @@ BENCH = REPO / "bench"
 sys.path[:0] = [str(REPO), str(BENCH)]
 
 from floor import TRAINER, FloorClient, node_pod, trainjob  # noqa: E402
+from real_node import LOG_BYTES, RealNode  # noqa: E402
 
 from tests.support import log_kubelet  # noqa: E402
 from tests.support.kube import KubeAdmin  # noqa: E402
@@ -250,6 +251,9 @@ class Bench:
                     sdk, "logs", namespace=small, name=name, seconds=a.log_seconds
                 )
 
+        if a.real_node:
+            r["logs_node"] = self.follow_on_real_node()
+
         r["list_jobs"] = {}
         for size in a.sizes:
             big = self.populated(size)
@@ -272,6 +276,28 @@ class Bench:
         r["load_after"] = os.getloadavg()
         r["machine"] = self.machine()
         return r
+
+    def follow_on_real_node(self) -> dict:
+        """get_job_logs(follow=True) of one 9 MB container log through the full cluster's real
+        kubelet (bench/real_node.py), read to its end by each SDK in turn."""
+        a = self.args
+        self.log("get_job_logs(follow=True) on the full cluster's real node (starting it)")
+        out: dict = {}
+        with RealNode(Path(a.state_dir).with_name(Path(a.state_dir).name + "-full")) as node:
+            name, namespace = "printed", "bench-logs"
+            node.start_printer(namespace, name, a.line_bytes)
+            whole = LOG_BYTES // a.line_bytes * a.line_bytes
+            for sdk in SDKS:
+                out[sdk] = self.measure(
+                    sdk,
+                    "logs",
+                    kubeconfig=node.kubeconfig,
+                    namespace=namespace,
+                    name=name,
+                    bytes=whole,
+                )
+            node.stop_printer(namespace, name)
+        return out
 
     def machine(self) -> dict:
         model = next(
@@ -335,6 +361,13 @@ def main() -> None:
         default=0,
         help="seconds one upstream list_jobs measurement may take (0: no limit); past it the "
         "figure is that lower bound",
+    )
+    parser.add_argument(
+        "--real-node",
+        action=argparse.BooleanOptionalAction,
+        default=os.geteuid() == 0,
+        help="also follow a log on the real node of the full test cluster (root; minutes to "
+        "start it; the default when root)",
     )
     parser.add_argument("--out", default=str(REPO / "docs" / "benchmarks.md"))
     args = parser.parse_args()
