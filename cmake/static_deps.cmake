@@ -1,10 +1,13 @@
 # SPDX-License-Identifier: Apache-2.0
-# KUBEFLOW_STATIC_DEPS (the wheel build, scripts/wheel.sh): every library outside the manylinux
-# base set is linked statically into the extension, and only PyInit__core is exported, so the
-# wheel runs on machines without libcurl/yaml-cpp/fmt and our OpenSSL never interposes on (or is
-# interposed by) the interpreter's ssl module or another extension's OpenSSL in the process.
+# KUBEFLOW_STATIC_DEPS (the wheel build, scripts/wheel.sh): the HTTP/TLS stack is linked
+# statically into the extension, and only PyInit__core is exported, so the wheel runs on
+# machines without libcurl/OpenSSL/fmt and our OpenSSL never interposes on (or is interposed by)
+# the interpreter's ssl module or another extension's OpenSSL in the process.
 #   libcurl + nghttp2: the lean build of scripts/wheel-deps.sh, found in KUBEFLOW_DEPS_PREFIX.
-#   OpenSSL, zlib, yaml-cpp: the distribution's static archives.  fmt: header-only.
+#   OpenSSL, zlib: the distribution's static archives.  fmt: header-only.
+#   yaml-cpp stays shared: Debian's libyaml-cpp.a is not position-independent, so it cannot go
+#   into a module; auditwheel repair bundles the .so under a hashed name (kubeflow.libs/). It has
+#   no global state to clash over; libstdc++ then stays the system's (manylinux base set).
 # Defines KUBEFLOW_FMT_TARGET and KUBEFLOW_YAML_TARGET, which core/ links.
 set(KUBEFLOW_DEPS_PREFIX "" CACHE PATH "Static libcurl+nghttp2 prefix (scripts/wheel-deps.sh)")
 
@@ -38,12 +41,7 @@ kubeflow_require_package(nlohmann_json nlohmann-json3-dev 3.10)
 kubeflow_require_package(fmt libfmt-dev 9)
 kubeflow_require_package(OpenSSL libssl-dev 3)
 kubeflow_require_package(ZLIB zlib1g-dev)
-find_library(KUBEFLOW_YAML_CPP_A NAMES libyaml-cpp.a REQUIRED)
-find_path(KUBEFLOW_YAML_CPP_INCLUDE yaml-cpp/yaml.h REQUIRED)
-
-add_library(kubeflow_static_yaml STATIC IMPORTED)
-set_target_properties(kubeflow_static_yaml PROPERTIES IMPORTED_LOCATION "${KUBEFLOW_YAML_CPP_A}"
-  INTERFACE_INCLUDE_DIRECTORIES "${KUBEFLOW_YAML_CPP_INCLUDE}")
+kubeflow_require_package(yaml-cpp libyaml-cpp-dev)
 add_library(kubeflow_static_nghttp2 STATIC IMPORTED)
 set_target_properties(kubeflow_static_nghttp2 PROPERTIES
   IMPORTED_LOCATION "${KUBEFLOW_DEPS_PREFIX}/lib/libnghttp2.a")
@@ -55,4 +53,4 @@ set_target_properties(CURL::libcurl PROPERTIES
   INTERFACE_LINK_LIBRARIES
     "kubeflow_static_nghttp2;OpenSSL::SSL;OpenSSL::Crypto;ZLIB::ZLIB;Threads::Threads;${CMAKE_DL_LIBS}")
 set(KUBEFLOW_FMT_TARGET fmt::fmt-header-only)
-set(KUBEFLOW_YAML_TARGET kubeflow_static_yaml)
+set(KUBEFLOW_YAML_TARGET yaml-cpp)
