@@ -7,13 +7,12 @@
 # fetches them (checksums from the registry index) with a throwaway manifest under build/.
 # The result is cached under ~/.cache/kubeflow-sdk-cpp/wheel-deps/<key>; prints the prefix.
 set -euo pipefail
-self="$(realpath "${BASH_SOURCE[0]}")"
-cd "$(dirname "$self")/.."
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 curl_crate="curl-sys@0.4.91+curl-8.22.0"
 nghttp2_crate="libnghttp2-sys@0.1.13+1.68.1"
 cc_version="$(cc --version | head -n 1)"
-key="$(printf '%s\n' "$curl_crate" "$nghttp2_crate" "$cc_version" | cat - "$self" | sha256sum | cut -c1-16)"
+key="$(printf '%s\n' "$curl_crate" "$nghttp2_crate" "$cc_version" | cat - "$0" | sha256sum | cut -c1-16)"
 cache_root="${XDG_CACHE_HOME:-$HOME/.cache}/kubeflow-sdk-cpp/wheel-deps"
 prefix="$cache_root/$key"
 if [[ -f $prefix/.done ]]; then

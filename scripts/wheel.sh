@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# make wheel: builds the wheel for .venv's interpreter with scikit-build-core (python -m build),
-# repairs it with auditwheel (manylinux tag; non-base libraries bundled) into build/wheelhouse/
-# and checks it with twine. The LAST stdout line is the path of the repaired wheel.
+# make wheel: builds the wheel for .venv's interpreter with scikit-build-core (python -m build) in
+# the static mode (KUBEFLOW_STATIC_DEPS: lean libcurl, OpenSSL, zlib, fmt linked in, only
+# PyInit__core exported; docs/install.md says why), then auditwheel repair bundles yaml-cpp and
+# gives it the manylinux tag into build/wheelhouse/, and twine checks it.
+# The LAST stdout line is the path of the repaired wheel.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 py=.venv/bin/python
@@ -14,13 +16,18 @@ if [[ ! -f $stamp ]] || ! cmp -s requirements-wheel.txt "$stamp"; then
   cp requirements-wheel.txt "$stamp"
 fi
 
+deps_prefix="$(scripts/wheel-deps.sh | tail -n 1)"
+
 dist=build/dist
 wheelhouse=build/wheelhouse
 rm -rf "$dist"
 mkdir -p "$dist" "$wheelhouse"
 # --no-isolation: .venv already holds the build requirements (scikit-build-core, pybind11), and
-# scikit-build-core's build dir (build/wheel-<tag>) then stays warm between runs.
-"$py" -m build --wheel --no-isolation --outdir "$dist" . >&2
+# scikit-build-core's build dir stays warm between runs. It is a dir of its own: a tree first
+# configured for shared libraries (pip install .) keeps them in its CMake cache.
+"$py" -m build --wheel --no-isolation --outdir "$dist" \
+  -C build-dir="build/wheel-static-{wheel_tag}" \
+  -C cmake.define.KUBEFLOW_STATIC_DEPS=ON -C cmake.define.KUBEFLOW_DEPS_PREFIX="$deps_prefix" . >&2
 raw="$(ls "$dist"/*.whl)"
 rm -f "$wheelhouse"/kubeflow-*.whl
 "$py" -m auditwheel repair --wheel-dir "$wheelhouse" "$raw" >&2
