@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help setup build test test-cpp test-python test-frameworks test-e2e test-container sanitize fuzz lint stub docs screenshot bench install example cluster-up cluster-down clean
+.PHONY: help setup build test test-cpp test-python test-frameworks test-e2e test-container wheel sanitize fuzz lint stub docs screenshot bench install example cluster-up cluster-down clean
 
 # CLUSTER=full: the full cluster (a node, scheduler, controllers, JobSet, Trainer; needs root).
 CLUSTER ?= control-plane
@@ -57,6 +57,9 @@ screenshot: build  ## Regenerate docs/notebook.png: the executed local notebook 
 
 bench: setup  ## Benchmarks: ours, upstream 0.5.0 and the floor; rewrites docs/benchmarks.md (not in test)
 	@bench/run.sh
+
+wheel: setup  ## Self-contained manylinux wheel into build/wheelhouse/ (docs/releasing.md)
+	@scripts/wheel.sh
 
 install: setup  ## pip-install the package into .venv (a regular wheel build)
 	@.venv/bin/python -m pip install -q --disable-pip-version-check .

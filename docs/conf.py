@@ -12,6 +12,7 @@ from pathlib import Path
 
 root = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(root / "python"))
+from kubeflow import __version__ as release  # noqa: E402, F401  (the one place it lives)
 
 project = "kubeflow (Trainer SDK)"
 author = "the kubeflow-sdk-cpp authors"

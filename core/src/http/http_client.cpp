@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "auth/exec_credentials.hpp"
+#include "http/ca_store.hpp"
 #include "http/line_splitter.hpp"
 #include "kubeflow/error.hpp"
 #include "kubeflow/lifecycle.hpp"
@@ -279,6 +280,12 @@ struct HttpClient::Impl {
       if (!c.ca_pem.empty()) {
         curl_blob ca{const_cast<char*>(c.ca_pem.data()), c.ca_pem.size(), CURL_BLOB_NOCOPY};
         curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &ca);
+      } else {
+        // The system store, found at run time rather than compiled into libcurl (the wheel runs
+        // on distributions other than the one that built it).
+        const CaLocations system = system_ca_locations();
+        if (!system.file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, system.file.c_str());
+        if (!system.dir.empty()) curl_easy_setopt(h, CURLOPT_CAPATH, system.dir.c_str());
       }
     }
     const bool plugin_cert = credential != nullptr && !credential->client_cert_pem.empty();
