@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help setup build test test-cpp test-python test-frameworks test-e2e test-container sanitize fuzz lint stub docs screenshot install example cluster-up cluster-down clean
+.PHONY: help setup build test test-cpp test-python test-frameworks test-e2e test-container wheel sanitize fuzz lint stub docs screenshot install example cluster-up cluster-down clean
 
 # CLUSTER=full: the full cluster (a node, scheduler, controllers, JobSet, Trainer; needs root).
 CLUSTER ?= control-plane
@@ -54,6 +54,9 @@ docs: build  ## The HTML docs: user guide, pages, API reference (Sphinx, warning
 
 screenshot: build  ## Regenerate docs/notebook.png: the executed local notebook in headless Chromium
 	@.venv/bin/python tools/docs/notebook_screenshot.py
+
+wheel: setup  ## Self-contained manylinux wheel into build/wheelhouse/ (docs/releasing.md)
+	@scripts/wheel.sh
 
 install: setup  ## pip-install the package into .venv (a regular wheel build)
 	@.venv/bin/python -m pip install -q --disable-pip-version-check .
