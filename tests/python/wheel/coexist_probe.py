@@ -22,6 +22,7 @@ import traceback
 import urllib.request
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 OURS = "kubeflow.trainer._core"
@@ -191,6 +192,15 @@ def main() -> int:
             "cryptography": backend.openssl_version_text(),
             "grpc": modules["grpc"].__version__,
             "torch": modules["torch"].__version__,
+            # Which TLS copies this process holds: ours (bundled by auditwheel), Python's,
+            # cryptography's and grpcio's (linked into their extensions).
+            "mapped": sorted(
+                {
+                    line.split()[-1].rsplit("/", 2)[-2] + "/" + line.split()[-1].rsplit("/", 1)[-1]
+                    for line in Path("/proc/self/maps").read_text().splitlines()
+                    if any(k in line for k in ("libssl", "libcrypto", "_rust", "cygrpc"))
+                }
+            ),
         }
 
     _check(results, "wheel extension", where)

@@ -109,7 +109,7 @@ class CleanMachine:
 
     engine: PodmanEngine
     name: str
-    install_log: str
+    timings: dict[str, float]
 
     def run(self, script: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
         """``sh -c SCRIPT`` in the container (not checked)."""
@@ -173,6 +173,7 @@ def clean_machine(wheel, wheel_dir, cluster) -> Iterator[CleanMachine]:
     archive = clean_archive()
     engine = PodmanEngine(image_tags=[CLEAN_IMAGE])
     processes.call_at_exit(engine.stop)
+    started_at = time.monotonic()
     try:
         engine.start(archive)
     except ControlPlaneError as error:
@@ -193,13 +194,18 @@ def clean_machine(wheel, wheel_dir, cluster) -> Iterator[CleanMachine]:
             CLEAN_IMAGE, "sleep", "infinity",
         )  # fmt: skip
         assert started.returncode == 0, started.stderr
-        machine = CleanMachine(engine, name, "")
+        machine = CleanMachine(
+            engine,
+            name,
+            {"engine start": time.monotonic() - started_at, "image load": engine.load_seconds},
+        )
+        installing = time.monotonic()
         install = machine.run(
             f"python3 -m venv {VENV_IN} && {VENV_IN}/bin/pip install -q --no-index "
             f"--disable-pip-version-check --find-links {WHEELS_IN} {WHEELS_IN}/{wheel.name} numpy"
         )
         assert install.returncode == 0, f"pip install failed:\n{install.stdout}{install.stderr}"
-        machine.install_log = install.stdout + install.stderr
+        machine.timings["venv + offline pip install"] = time.monotonic() - installing
         yield machine
     finally:
         if relay is not None:

@@ -91,7 +91,9 @@ def _cluster_ca(kubeconfig: str) -> bytes:
 
 
 @pytest.mark.parametrize("order", ["ours-first", "theirs-first"])
-def test_every_tls_stack_works_in_one_process(frameworks_python, target, cluster, tmp_path, order):
+def test_every_tls_stack_works_in_one_process(
+    frameworks_python, target, cluster, tmp_path, order, figures
+):
     code, results, stderr = _probe(
         frameworks_python,
         target,
@@ -103,7 +105,8 @@ def test_every_tls_stack_works_in_one_process(frameworks_python, target, cluster
     failed = {name: r for name, r in results.items() if not r["ok"]}
     assert not failed, f"{json.dumps(failed, indent=2)}\n{stderr}"
     assert code == 0
-    print(json.dumps(results["versions"]["value"]))
+    if order == "ours-first":
+        figures.append(f"coexistence: {json.dumps(results['versions']['value'])}")
     assert results["ours https"]["value"] == results["python https"]["value"]
     assert results["ours https"]["value"]  # the shipped runtimes
     assert results["both at once"]["value"] == 16
