@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help setup build test test-cpp test-python test-frameworks test-e2e test-container wheel sanitize fuzz lint stub docs screenshot bench install example cluster-up cluster-down clean
+.PHONY: help setup build test test-cpp test-python test-frameworks test-e2e test-container test-wheel wheel sanitize fuzz lint stub docs screenshot bench install example cluster-up cluster-down clean
 
 # CLUSTER=full: the full cluster (a node, scheduler, controllers, JobSet, Trainer; needs root).
 CLUSTER ?= control-plane
@@ -30,6 +30,11 @@ test-e2e: setup  ## End-to-end tests: TrainJobs really run on a full cluster (ro
 test-container: build  ## Container-backend tests on a podman engine of their own (root)
 	@KUBEFLOW_TEST_CONTAINER=1 PYTHONPATH=python .venv/bin/python -m pytest tests/python/container \
 	  -v --timeout=1800 --durations=0
+
+test-wheel: setup  ## The wheel tier: build the wheel, auditwheel, twine, clean machine, OpenSSL (root)
+	@wheel_path="$$(scripts/wheel.sh | tail -n 1)" && KUBEFLOW_TEST_WHEEL=1 \
+	  KUBEFLOW_TEST_WHEEL_PATH="$$wheel_path" PYTHONPATH=python .venv/bin/python -m pytest \
+	  tests/python/wheel -v --timeout=1800 --durations=0
 
 test-cpp: build  ## Run only the Catch2 suite
 	@ctest --test-dir build/dev --output-on-failure

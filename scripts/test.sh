@@ -3,10 +3,12 @@
 # the fast tier (a real kube-apiserver + etcd on loopback), the same under ASan+UBSan and TSan and
 # a bounded run of each fuzz target (docs/testing.md), then the container tier (TrainJobs as
 # podman containers: tests/python/container) and the end-to-end tier (a full cluster where
-# TrainJobs really run: tests/python/e2e). Everything is built once from Go modules
-# and Debian packages and cached under ~/.cache; every cluster started here is stopped here.
-# The container and end-to-end tiers need root on Linux: without it a person's run skips them and
-# says so, CI fails.
+# TrainJobs really run: tests/python/e2e), last the wheel tier (the built wheel: auditwheel, twine,
+# a clean Debian machine, OpenSSL next to ssl/cryptography/grpcio/torch: tests/python/wheel).
+# Everything is built once from Go modules and Debian packages and cached under ~/.cache; every
+# cluster started here is stopped here.
+# The container, end-to-end and wheel tiers need root on Linux: without it a person's run skips
+# them and says so, CI fails.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 status=0
@@ -46,6 +48,24 @@ else
   echo "container tier: SKIPPED (needs root on Linux)"
 fi
 
+# The wheel tier (tests/python/wheel): scripts/wheel.sh's wheel in a clean Debian image on a
+# podman engine of its own, and next to other TLS stacks. KUBEFLOW_TEST_WHEEL=0 skips it while
+# iterating; CI never skips. Root, like the container tier (podman, mmdebstrap --mode=root).
+wheel=0
+if [[ -n ${CI:-} && ${KUBEFLOW_TEST_WHEEL:-} == 0 ]]; then
+  echo "wheel tier: CI must run it (unset KUBEFLOW_TEST_WHEEL)" >&2
+  status=1
+elif [[ ${KUBEFLOW_TEST_WHEEL:-} == 0 ]]; then
+  echo "wheel tier: SKIPPED (KUBEFLOW_TEST_WHEEL=0)"
+elif [[ $(uname -s) == Linux && $(id -u) -eq 0 ]]; then
+  wheel=1
+elif [[ -n ${CI:-} ]]; then
+  echo "wheel tier: needs root on Linux, and CI must run it" >&2
+  status=1
+else
+  echo "wheel tier: SKIPPED (needs root on Linux; as root: make test-wheel)"
+fi
+
 # KUBEFLOW_TEST_FRAMEWORKS=0 skips the frameworks tier (real torch, JAX and XGBoost on the local
 # backend: tests/python/frameworks) while iterating; CI never skips.
 frameworks=1
@@ -69,12 +89,21 @@ if ((e2e || container)); then
   images_pid=$!
 fi
 
+clean_image_pid=
+if ((wheel)); then
+  ((e2e || container)) || scripts/setup-node.sh || exit 1
+  # The clean machine's image (Debian's python3 only) is downloads too: built in the background,
+  # cached (tools/cluster/images/clean-machine.sh); the wheel tier's fixture finds it ready.
+  tools/cluster/images/clean-machine.sh >"$logs/clean-image.log" 2>&1 &
+  clean_image_pid=$!
+fi
+
 cluster_dir="$PWD/build/cluster-ci"
 control_plane=(.venv/bin/python -m tests.support.control_plane --state-dir "$cluster_dir")
 cleanup() {
   "${control_plane[@]}" down || true
   local pid
-  for pid in $images_pid $stack_pid $frameworks_pid; do
+  for pid in $images_pid $stack_pid $frameworks_pid $clean_image_pid; do
     if kill -0 "$pid" 2>/dev/null; then
       pkill -TERM -P "$pid" 2>/dev/null
       kill -TERM "$pid" 2>/dev/null
@@ -123,7 +152,7 @@ ctest --test-dir build/dev --output-on-failure -j "$(nproc)" || status=1
 echo "== pytest (unit + integration; the example notebooks run in test_notebook_*.py)"
 # Exit 5 (no test collected) is a failure too.
 PYTHONPATH=python .venv/bin/python -m pytest tests/python -q --ignore=tests/python/e2e \
-  --ignore=tests/python/container --ignore=tests/python/frameworks || status=1
+  --ignore=tests/python/container --ignore=tests/python/frameworks --ignore=tests/python/wheel || status=1
 
 echo "== docs (scripts/docs.sh: Sphinx, warnings are errors)"
 scripts/docs.sh || { echo "docs: FAILED (the warnings above are errors)" >&2; status=1; }
@@ -204,5 +233,23 @@ if ((e2e)); then
     tail -n 30 "$logs/stack.log" >&2
     status=1
   fi
+fi
+if ((wheel)); then
+  echo "== wheel: build, auditwheel, twine, clean machine, OpenSSL coexistence"
+  t0=$SECONDS
+  if ! wait "$clean_image_pid"; then
+    echo "clean-machine image: the build FAILED; its log ($logs/clean-image.log) ends with:" >&2
+    tail -n 30 "$logs/clean-image.log" >&2
+  fi
+  clean_image_pid=
+  if wheel_path="$(scripts/wheel.sh | tail -n 1)" && [[ -f $wheel_path ]]; then
+    echo "wheel built: $wheel_path ($((SECONDS - t0)) s)"
+    KUBEFLOW_TEST_WHEEL=1 KUBEFLOW_TEST_WHEEL_PATH="$wheel_path" PYTHONPATH=python \
+      .venv/bin/python -m pytest tests/python/wheel -q --timeout=1800 --durations=0 || status=1
+  else
+    echo "wheel: scripts/wheel.sh FAILED" >&2
+    status=1
+  fi
+  echo "wheel tier: $((SECONDS - t0)) s"
 fi
 exit $status

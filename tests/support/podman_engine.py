@@ -21,6 +21,7 @@ runtimes use. Standard library only.
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import signal
@@ -182,9 +183,23 @@ class PodmanEngine:
         for made in _cgroups_present() - self._cgroups_before:
             for path in sorted(made.rglob("*"), key=lambda p: len(p.parts), reverse=True):
                 if path.is_dir():
-                    path.rmdir()
-            made.rmdir()
+                    _rmdir_cgroup(path)
+            _rmdir_cgroup(made)
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def _rmdir_cgroup(path: Path) -> None:
+    """Remove an emptied cgroup. A killed conmon stays in it as a zombie until init reaps it
+    (it daemonized): EBUSY for a moment, so retry for a bounded time, then raise."""
+    for _ in range(100):
+        try:
+            path.rmdir()
+            return
+        except OSError as error:
+            if error.errno != errno.EBUSY:
+                raise
+            time.sleep(0.1)
+    path.rmdir()
 
 
 def _run_text(argv: list[str]) -> str:
