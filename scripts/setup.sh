@@ -18,6 +18,11 @@ apt_packages=(
   # networks with aardvark-dns (nodes resolve each other by name); docs/container-backend.md.
   podman conmon runc netavark aardvark-dns catatonit
 )
+# The wheel's lean libcurl and nghttp2 sources are fetched once with cargo (scripts/wheel-deps.sh);
+# Debian's cargo when no rustup cargo is there.
+if ! command -v cargo >/dev/null && [[ ! -x $HOME/.cargo/bin/cargo ]]; then
+  apt_packages+=(cargo)
+fi
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
