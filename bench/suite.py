@@ -359,8 +359,9 @@ def main() -> None:
     parser.add_argument(
         "--upstream-limit",
         type=float,
-        default=0,
-        help="seconds one upstream list_jobs measurement may take (0: no limit); past it the "
+        default=120.0,
+        help="seconds one upstream list_jobs measurement may take (0: no limit; its 5,000-job call "
+        "takes about half an hour); past it the "
         "figure is that lower bound",
     )
     parser.add_argument(
