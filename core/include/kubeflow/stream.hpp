@@ -66,24 +66,11 @@ class Stream final : public detail::Closeable {
   /// producer finished and every item was taken; or nullopt with `ended` false on timeout.
   /// Rethrows the producer's exception once the items before it were taken.
   std::optional<T> next(std::chrono::milliseconds timeout, bool& ended) {
-    std::unique_lock<std::mutex> lock(mutex_);
-    ready_.wait_for(lock, timeout, [this] { return !items_.empty() || finished_; });
-    ended = false;
-    if (!items_.empty()) {
-      T item = std::move(items_.front());
-      items_.pop_front();
-      room_.notify_all();
-      return item;
+    std::vector<T> one = next_batch(timeout, 1, ended);
+    if (one.empty()) {
+      return std::nullopt;
     }
-    if (finished_) {
-      if (error_) {
-        auto error = error_;
-        error_ = nullptr;
-        std::rethrow_exception(error);
-      }
-      ended = true;
-    }
-    return std::nullopt;
+    return std::move(one.front());
   }
 
   /// As `next`, but takes every item already waiting, up to `max_items` (at least one), so a

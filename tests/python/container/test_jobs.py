@@ -24,6 +24,18 @@ from kubeflow.trainer.options import Name
 JOB_LABEL = "trainer.kubeflow.org/trainjob-name"
 
 
+def events_with(client: TrainerClient, name: str, reason: str, count: int) -> list:
+    """The job's events once ``count`` of them have ``reason``: the engine appends a container's
+    death to its event log a moment after the container's state says it exited (seen late under
+    load), so a job already Complete may not have its events yet."""
+    deadline = time.monotonic() + 60
+    while True:
+        events = client.get_job_events(name)
+        if sum(e.reason == reason for e in events) >= count or time.monotonic() > deadline:
+            return events
+        time.sleep(0.5)
+
+
 def allreduce(greeting: str) -> None:
     import os
     import socket
@@ -137,7 +149,7 @@ def test_failing_job_is_failed(container_client):
     job = client.wait_for_job_status(name, status={"Failed"}, timeout=30, polling_interval=1)
     assert job.status == "Failed"
     assert [s.status for s in job.steps] == ["Failed"]
-    events = client.get_job_events(name)
+    events = events_with(client, name, "died", count=1)
     assert {e.involved_object_name for e in events} == {f"{name}-node-0"}
     reasons = [e.reason for e in events]
     assert reasons.index("create") < reasons.index("start") < reasons.index("died")
@@ -239,8 +251,8 @@ def test_docker_cli_through_the_engines_docker_api(podman_engine, container_home
             f"hello from {name}-node-{rank} task {rank}"
         ]
     assert [j.name for j in client.list_jobs()] == [name]
-    died = [e.involved_object_name for e in client.get_job_events(name) if e.reason == "die"]
-    assert sorted(died) == [f"{name}-node-0", f"{name}-node-1"]
+    died = sorted(e.involved_object_name for e in events_with(client, name, "die", count=2))
+    assert died == [f"{name}-node-0", f"{name}-node-1"]
     client.delete_job(name)
     assert leftovers(podman_engine, container_home, name) == NOTHING
 
