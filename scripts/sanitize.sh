@@ -2,7 +2,8 @@
 # Sanitizer runs (make sanitize; also stages of scripts/test.sh). Each has a build dir of its own
 # (gcc, -O1, every report fatal; cmake/sanitizers.cmake):
 #   asan  build/asan: AddressSanitizer + UndefinedBehaviorSanitizer. The whole Catch2 suite, then
-#         the pytest fast tier (tests/python minus e2e, container and frameworks) against the ASan-built extension.
+#         the pytest fast tier (tests/python minus e2e, container, frameworks and wheel) against the
+#         ASan-built extension.
 #   tsan  build/tsan: ThreadSanitizer. The whole Catch2 suite: its HTTP, watch, log-follow and
 #         concurrency cases (tests/cpp/integration/concurrency_test.cpp) are the point.
 #   scripts/sanitize.sh asan|tsan [pytest args...]
@@ -69,7 +70,8 @@ if [[ $kind == asan ]]; then
   t0=$SECONDS
   if LD_PRELOAD="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libstdc++.so)" ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
     BUILD_DIR="$build_dir" PYTHONPATH="$pkg" "$py" -m pytest tests/python -q -p no:cacheprovider \
-    --ignore=tests/python/e2e --ignore=tests/python/container --ignore=tests/python/frameworks "$@" >"$build_dir/pytest.log" 2>&1; then
+    --ignore=tests/python/e2e --ignore=tests/python/container --ignore=tests/python/frameworks \
+    --ignore=tests/python/wheel "$@" >"$build_dir/pytest.log" 2>&1; then
     echo "sanitize: asan pytest: $(tail -n 1 "$build_dir/pytest.log") ($((SECONDS - t0)) s)"
   else
     tail -n 80 "$build_dir/pytest.log"
