@@ -251,7 +251,8 @@ def test_docker_cli_through_the_engines_docker_api(podman_engine, container_home
             f"hello from {name}-node-{rank} task {rank}"
         ]
     assert [j.name for j in client.list_jobs()] == [name]
-    died = sorted(e.involved_object_name for e in events_with(client, name, "die", count=2))
+    events = events_with(client, name, "die", count=2)
+    died = sorted(e.involved_object_name for e in events if e.reason == "die")
     assert died == [f"{name}-node-0", f"{name}-node-1"]
     client.delete_job(name)
     assert leftovers(podman_engine, container_home, name) == NOTHING
