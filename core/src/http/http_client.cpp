@@ -187,6 +187,7 @@ struct HttpClient::Impl {
   std::atomic<long> requests{0};
   bool http2 = false;
   std::unique_ptr<auth::ExecCredentials> exec;  // when the kubeconfig user has an exec plugin
+  CaLocations system_ca;  // the machine's CA store, looked up once, when the cluster names no CA
 
   // A pair from the pool for one call; back to the pool on every path, exceptions included.
   class Lease {
@@ -283,7 +284,7 @@ struct HttpClient::Impl {
       } else {
         // The system store, found at run time rather than compiled into libcurl (the wheel runs
         // on distributions other than the one that built it).
-        const CaLocations system = system_ca_locations();
+        const CaLocations& system = system_ca;
         if (!system.file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, system.file.c_str());
         if (!system.dir.empty()) curl_easy_setopt(h, CURLOPT_CAPATH, system.dir.c_str());
       }
@@ -466,6 +467,10 @@ HttpClient::HttpClient(config::ConnectionConfig connection) : impl_(std::make_un
   }
   if (impl_->connection.exec) {
     impl_->exec = std::make_unique<auth::ExecCredentials>(impl_->connection);
+  }
+  if (impl_->connection.ca_pem.empty()) {
+    // Once per client, as the kubeconfig is read: not a getenv and a stat per request.
+    impl_->system_ca = system_ca_locations();
   }
   const curl_version_info_data* info = curl_version_info(CURLVERSION_NOW);
   impl_->http2 = info != nullptr && (info->features & CURL_VERSION_HTTP2) != 0;
