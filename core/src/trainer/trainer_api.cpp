@@ -226,12 +226,14 @@ struct TrainerApi::Impl {
     auto pods_read = util::start_beside(
         [&] { return rest.list(k8s::kPods, ns, {.label_selector = pod_selector(name)}); });
     auto trainjob = rest.get(k8s::kTrainJobs, ns, name);
-    auto pods = pods_read.get();
-    std::vector<const nlohmann::json*> pod_ptrs;
-    for (const auto& p : pods.at("items")) pod_ptrs.push_back(&p);
+    // A runtime not yet cached is read while the pod list (the larger answer) is still coming:
+    // a fresh client waits for one round trip plus one, not for the pods and then the runtime.
     const auto& ref = trainjob["spec"]["runtimeRef"];
     const std::string kind = ref.value("kind", kClusterRuntimeKind);
     const RuntimeInfo runtime = runtimes.for_job(kind, ref.value("name", ""), name);
+    auto pods = pods_read.get();
+    std::vector<const nlohmann::json*> pod_ptrs;
+    for (const auto& p : pods.at("items")) pod_ptrs.push_back(&p);
     return job_from_objects(trainjob, pod_ptrs, runtime);
   }
 };
@@ -346,8 +348,8 @@ std::vector<TrainJobInfo> TrainerApi::list_jobs(const std::optional<std::string>
       }
     });
     auto jobs = impl_->rest.list(k8s::kTrainJobs, impl_->ns);
-    pods_read.get();
-    std::vector<TrainJobInfo> result;
+    // The runtimes the jobs name are resolved (read when not cached) while the pods still come.
+    std::vector<std::pair<const nlohmann::json*, RuntimeInfo>> selected;
     std::set<std::string> missing_runtimes;
     for (const auto& job : jobs.at("items")) {
       const auto& ref = job["spec"]["runtimeRef"];
@@ -358,8 +360,15 @@ std::vector<TrainJobInfo> TrainerApi::list_jobs(const std::optional<std::string>
       if ((runtime && runtime_name != *runtime) || (runtime_kind && kind != *runtime_kind))
         continue;
       const std::string name = job["metadata"].value("name", "");
-      const RuntimeInfo rt = impl_->runtimes.for_job(kind, runtime_name, name, &missing_runtimes);
-      result.push_back(job_from_objects(job, pods_by_job[name], rt));
+      selected.emplace_back(&job,
+                            impl_->runtimes.for_job(kind, runtime_name, name, &missing_runtimes));
+    }
+    pods_read.get();
+    std::vector<TrainJobInfo> result;
+    result.reserve(selected.size());
+    for (const auto& [job, rt] : selected) {
+      result.push_back(
+          job_from_objects(*job, pods_by_job[(*job)["metadata"].value("name", "")], rt));
     }
     return result;
   });

@@ -33,12 +33,13 @@ def job(cluster, namespace) -> str:
     return "concurrent"
 
 
-def _answer_order(proxy) -> list[str]:
+def _answer_order(proxy, *resources: str) -> list[str]:
     """The resources of the GETs in the order their answers came back."""
+    wanted = resources or ("pods", "trainjobs")
     return [
-        "pods" if "/pods" in path else "trainjobs" if "/trainjobs" in path else path
+        next(r for r in wanted if f"/{r}" in path)
         for method, path, _ in proxy.log
-        if method == "GET" and ("/pods" in path or "/trainjobs" in path)
+        if method == "GET" and any(f"/{r}" in path for r in wanted)
     ]
 
 
@@ -60,6 +61,19 @@ def test_get_job_reads_trainjob_and_pods_at_once(proxied, proxy, job):
     assert [s.name for s in got.steps] == ["node-0", "node-1"]
     assert _answer_order(proxy) == ["pods", "trainjobs"]
     assert proxied.backend.request_count - before == 2
+
+
+@pytest.mark.parametrize("call", ["get_job", "list_jobs"])
+def test_a_fresh_client_reads_the_runtime_while_the_pods_still_come(proxied, proxy, job, call):
+    # Read after the pod list, the runtime's answer would come back after it.
+    proxy.inject("GET", "/pods", delay=HOLD_SECONDS)
+    got = proxied.get_job(job) if call == "get_job" else proxied.list_jobs()[0]
+    assert got.runtime.name == "torch-distributed"
+    assert _answer_order(proxy, "pods", "clustertrainingruntimes") == [
+        "clustertrainingruntimes",
+        "pods",
+    ]
+    assert proxied.backend.request_count == 3
 
 
 def test_get_job_of_a_missing_job_is_not_found_while_its_pods_are_read(proxied):
