@@ -31,9 +31,9 @@ test-container: build  ## Container-backend tests on a podman engine of their ow
 	@KUBEFLOW_TEST_CONTAINER=1 PYTHONPATH=python .venv/bin/python -m pytest tests/python/container \
 	  -v --timeout=1800 --durations=0
 
-test-wheel: setup  ## The wheel tier: build the wheel, auditwheel, twine, clean machine, OpenSSL (root)
-	@wheel_path="$$(scripts/wheel.sh | tail -n 1)" && KUBEFLOW_TEST_WHEEL=1 \
-	  KUBEFLOW_TEST_WHEEL_PATH="$$wheel_path" PYTHONPATH=python .venv/bin/python -m pytest \
+test-wheel: setup  ## The wheel tier: build the wheels, auditwheel, twine, clean machine, OpenSSL (root)
+	@wheelhouse="$$(scripts/wheel.sh | tail -n 1)" && KUBEFLOW_TEST_WHEEL=1 \
+	  KUBEFLOW_TEST_WHEELHOUSE="$$wheelhouse" PYTHONPATH=python .venv/bin/python -m pytest \
 	  tests/python/wheel -v --timeout=1800 --durations=0
 
 test-cpp: build  ## Run only the Catch2 suite
@@ -63,7 +63,7 @@ screenshot: build  ## Regenerate docs/notebook.png: the executed local notebook 
 bench: setup  ## Benchmarks: ours, upstream 0.5.0 and the floor; rewrites docs/benchmarks.md (not in test)
 	@bench/run.sh
 
-wheel: setup  ## Self-contained manylinux wheel into build/wheelhouse/ (docs/releasing.md)
+wheel: setup  ## Self-contained manylinux wheels (CPython 3.10-3.13) into build/wheelhouse/ (docs/releasing.md)
 	@scripts/wheel.sh
 
 install: setup  ## pip-install the package into .venv (a regular wheel build)

@@ -3,8 +3,8 @@
 # the fast tier (a real kube-apiserver + etcd on loopback), the same under ASan+UBSan and TSan and
 # a bounded run of each fuzz target (docs/testing.md), then the container tier (TrainJobs as
 # podman containers: tests/python/container) and the end-to-end tier (a full cluster where
-# TrainJobs really run: tests/python/e2e), last the wheel tier (the built wheel: auditwheel, twine,
-# a clean Debian machine, OpenSSL next to ssl/cryptography/grpcio/torch: tests/python/wheel).
+# TrainJobs really run: tests/python/e2e), last the wheel tier (a wheel per CPython: auditwheel,
+# twine, a clean Debian machine, OpenSSL next to ssl/cryptography/grpcio/torch: tests/python/wheel).
 # Everything is built once from Go modules and Debian packages and cached under ~/.cache; every
 # cluster started here is stopped here.
 # The container, end-to-end and wheel tiers need root on Linux: without it a person's run skips
@@ -194,8 +194,9 @@ fi
 
 wheel_pid=
 if ((wheel)); then
-  # The wheel's Release build (a tree of its own, static lean deps) is CPU work; the container and
-  # end-to-end tiers mostly wait on containers, so it runs beside them (scripts/wheel.sh; cached).
+  # The wheels' Release builds (one per CPython, trees of their own, static lean deps) are CPU
+  # work; the container and end-to-end tiers mostly wait on containers, so they run beside them
+  # (scripts/wheel.sh; ccache shares the core's objects between the versions).
   scripts/wheel.sh >"$logs/wheel.log" 2>&1 &
   wheel_pid=$!
 fi
@@ -243,7 +244,7 @@ if ((e2e)); then
   fi
 fi
 if ((wheel)); then
-  echo "== wheel: build, auditwheel, twine, clean machine, OpenSSL coexistence"
+  echo "== wheel: a wheel per CPython, auditwheel, twine, clean machine, OpenSSL coexistence"
   t0=$SECONDS
   if ! wait "$clean_image_pid"; then
     echo "clean-machine image: the build FAILED; its log ($logs/clean-image.log) ends with:" >&2
@@ -251,10 +252,12 @@ if ((wheel)); then
   fi
   clean_image_pid=
   wheel_waited=$SECONDS
-  if wait "$wheel_pid" && wheel_path="$(tail -n 1 "$logs/wheel.log")" && [[ -f $wheel_path ]]; then
+  if wait "$wheel_pid" && wheelhouse="$(tail -n 1 "$logs/wheel.log")" &&
+    [[ -f $wheelhouse/wheels.tsv ]]; then
     wheel_pid=
-    echo "wheel built: $wheel_path ($((SECONDS - wheel_waited)) s waited for its build)"
-    KUBEFLOW_TEST_WHEEL=1 KUBEFLOW_TEST_WHEEL_PATH="$wheel_path" PYTHONPATH=python \
+    echo "wheels built ($((SECONDS - wheel_waited)) s waited for their build):"
+    grep -E "^wheel: " "$logs/wheel.log"
+    KUBEFLOW_TEST_WHEEL=1 KUBEFLOW_TEST_WHEELHOUSE="$wheelhouse" PYTHONPATH=python \
       .venv/bin/python -m pytest tests/python/wheel -q --timeout=1800 --durations=0 || status=1
   else
     echo "wheel: scripts/wheel.sh FAILED; its log ($logs/wheel.log) ends with:" >&2

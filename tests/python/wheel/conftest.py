@@ -1,19 +1,23 @@
-"""Fixtures for the wheel tier: the built wheel, installed where nothing of the build is.
+"""Fixtures for the wheel tier: the built wheels, installed where nothing of the build is.
 
 The tests run only with KUBEFLOW_TEST_WHEEL=1 (scripts/test.sh sets it; root, podman and
-mmdebstrap from scripts/setup.sh and setup-node.sh). The wheel is the one ``scripts/wheel.sh``
-builds for the running interpreter (its last stdout line), or KUBEFLOW_TEST_WHEEL_PATH when set.
+mmdebstrap from scripts/setup.sh and setup-node.sh). ``scripts/wheel.sh`` builds one wheel per
+supported CPython found on the machine (wheelhouse.py: which, and what a missing one does).
 
-- ``wheel``: the wheel's path;
-- ``wheel_dir``: a directory holding the wheel, its dependencies and the example's (numpy), for
-  an offline ``pip install --no-index`` (filled with ``pip download`` on the host);
+- ``wheel``: the path of the wheel for the running interpreter; ``each_wheel``: each version's;
+- ``wheel_dir``: a directory holding every wheel, their dependencies and the example's (numpy)
+  for each version, for an offline ``pip install --no-index`` (``pip download`` on the host);
 - ``cluster``: the test control plane (tests/support/control_plane.py), the one scripts/test.sh
   started when KUBEFLOW_TEST_STATE_DIR names a running one, else one of the session's own;
 - ``clean_machine``: a container of the clean-machine image
   (tools/cluster/images/clean-machine.sh: Debian's python3 and python3-venv only) on a podman
-  engine of the tests' own (tests/support/podman_engine.py), with the wheel installed into a
-  venv from ``wheel_dir``. It runs in the engine's network namespace (``--network=host`` there),
-  where a relay (``ApiRelay``) makes the control plane's loopback address and port answer.
+  engine of the tests' own (tests/support/podman_engine.py). It runs in the engine's network
+  namespace (``--network=host`` there), where a relay (``ApiRelay``) makes the control plane's
+  loopback address and port answer. Each built wheel's interpreter prefix is bind-mounted
+  read-only at its own path, for the versions the image's Debian has no interpreter of;
+- ``clean_venv`` (one per supported version): a venv on the clean machine made by that version's
+  interpreter (the image's own python3.X when it has one, else the mounted one) with the wheel
+  installed.
 """
 
 from __future__ import annotations
@@ -35,6 +39,14 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
+from tests.python.wheel.wheelhouse import (  # noqa: E402
+    SUPPORTED,
+    Built,
+    all_built,
+    built,
+    last_line,
+    running_version,
+)
 from tests.support import processes  # noqa: E402
 from tests.support.control_plane import ClusterInfo, ControlPlane  # noqa: E402
 from tests.support.harness import ControlPlaneError, running_for_tests  # noqa: E402
@@ -47,7 +59,7 @@ CLEAN_IMAGE = "localhost/kubeflow-clean-machine:test"
 WHEELS_IN = "/wheels"
 EXAMPLES_IN = "/examples"
 KUBECONFIG_IN = "/kube/config"
-VENV_IN = "/venv"
+VENV_IN = "/venv"  # a version's venv is /venv-3.X
 
 
 def pytest_collection_modifyitems(config, items):
@@ -58,35 +70,31 @@ def pytest_collection_modifyitems(config, items):
             )
 
 
-def _last_line(argv: list[str]) -> str:
-    proc = subprocess.run(argv, cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True, check=False)
-    lines = proc.stdout.strip().splitlines()
-    if proc.returncode != 0 or not lines:
-        pytest.fail(f"{' '.join(argv)} failed (exit code {proc.returncode})", pytrace=False)
-    return lines[-1]
-
-
 @pytest.fixture(scope="session")
 def wheel() -> Path:
     """The built, repaired wheel for this interpreter."""
-    given = os.environ.get("KUBEFLOW_TEST_WHEEL_PATH")
-    path = Path(given) if given else Path(_last_line(["bash", "scripts/wheel.sh"]))
-    if not path.is_file() or path.suffix != ".whl":
-        pytest.fail(f"no wheel at {path}", pytrace=False)
-    return path.resolve()
+    return built(running_version()).wheel
+
+
+@pytest.fixture(scope="session", params=SUPPORTED, ids=lambda v: "cp" + v.replace(".", ""))
+def each_wheel(request) -> Path:
+    """Each supported version's wheel in turn."""
+    return built(request.param).wheel
 
 
 @pytest.fixture(scope="session")
-def wheel_dir(wheel, tmp_path_factory) -> Path:
-    """The wheel, tqdm and numpy as wheels for an offline install (pip's cache makes this a
-    copy when warm)."""
+def wheel_dir(tmp_path_factory) -> Path:
+    """Every wheel, tqdm and numpy as wheels of each version for an offline install (pip's cache
+    makes this a copy when warm)."""
     out = tmp_path_factory.mktemp("wheels")
-    shutil.copy2(wheel, out)
-    subprocess.run(
-        [sys.executable, "-m", "pip", "download", "-q", "--only-binary=:all:", "-d", str(out),
-         str(wheel), "numpy"],
-        check=True,
-    )  # fmt: skip
+    for entry in all_built():
+        shutil.copy2(entry.wheel, out)
+        subprocess.run(
+            [sys.executable, "-m", "pip", "download", "-q", "--disable-pip-version-check",
+             "--only-binary=:all:", "--python-version", entry.version, "-d", str(out),
+             str(entry.wheel), "numpy"],
+            check=True,
+        )  # fmt: skip
     return out
 
 
@@ -110,6 +118,7 @@ class CleanMachine:
     engine: PodmanEngine
     name: str
     timings: dict[str, float]
+    prefixes: list[str]  # the host interpreters' prefixes mounted read-only
 
     def run(self, script: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
         """``sh -c SCRIPT`` in the container (not checked)."""
@@ -164,12 +173,12 @@ class ApiRelay:
 
 def clean_archive() -> Path:
     """The clean-machine image's docker-archive (built and cached by its script)."""
-    return Path(_last_line(["bash", "tools/cluster/images/clean-machine.sh"]))
+    return Path(last_line(["bash", "tools/cluster/images/clean-machine.sh"]))
 
 
 @pytest.fixture(scope="session")
-def clean_machine(wheel, wheel_dir, cluster) -> Iterator[CleanMachine]:
-    """The clean machine with the wheel installed (see the module docstring)."""
+def clean_machine(wheel_dir, cluster) -> Iterator[CleanMachine]:
+    """The clean machine, no venv yet (see the module docstring)."""
     archive = clean_archive()
     engine = PodmanEngine(image_tags=[CLEAN_IMAGE])
     processes.call_at_exit(engine.stop)
@@ -180,6 +189,8 @@ def clean_machine(wheel, wheel_dir, cluster) -> Iterator[CleanMachine]:
         engine.stop()
         pytest.fail(f"could not start the podman engine: {error}", pytrace=False)
     relay: ApiRelay | None = None
+    prefixes = sorted({entry.prefix for entry in all_built()})
+    mounts = [arg for prefix in prefixes for arg in ("-v", f"{prefix}:{prefix}:ro")]
     try:
         relay = ApiRelay(engine, urlparse(cluster.server).port or 443)
         name = "clean-machine"
@@ -190,24 +201,56 @@ def clean_machine(wheel, wheel_dir, cluster) -> Iterator[CleanMachine]:
             "-v", f"{wheel_dir}:{WHEELS_IN}:ro",
             "-v", f"{REPO_ROOT / 'examples'}:{EXAMPLES_IN}:ro",
             "-v", f"{cluster.admin_kubeconfig}:{KUBECONFIG_IN}:ro",
+            *mounts,
             "-e", f"KUBECONFIG={KUBECONFIG_IN}",
             CLEAN_IMAGE, "sleep", "infinity",
         )  # fmt: skip
         assert started.returncode == 0, started.stderr
-        machine = CleanMachine(
+        yield CleanMachine(
             engine,
             name,
             {"engine start": time.monotonic() - started_at, "image load": engine.load_seconds},
+            prefixes,
         )
-        installing = time.monotonic()
-        install = machine.run(
-            f"python3 -m venv {VENV_IN} && {VENV_IN}/bin/pip install -q --no-index "
-            f"--disable-pip-version-check --find-links {WHEELS_IN} {WHEELS_IN}/{wheel.name} numpy"
-        )
-        assert install.returncode == 0, f"pip install failed:\n{install.stdout}{install.stderr}"
-        machine.timings["venv + offline pip install"] = time.monotonic() - installing
-        yield machine
     finally:
         if relay is not None:
             relay.stop()
         engine.stop()
+
+
+@dataclass
+class CleanVenv:
+    """A venv on the clean machine with one version's wheel installed."""
+
+    machine: CleanMachine
+    built: Built
+    python: str  # the interpreter that made the venv, a path inside the container
+    venv: str
+    install_seconds: float
+
+    def run(self, script: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+        """``sh -c SCRIPT`` on the clean machine (not checked)."""
+        return self.machine.run(script, timeout)
+
+
+@pytest.fixture(scope="session", params=SUPPORTED, ids=lambda v: "cp" + v.replace(".", ""))
+def clean_venv(request, clean_machine) -> CleanVenv:
+    """The wheel of one supported version installed on the clean machine."""
+    entry = built(request.param)
+    machine: CleanMachine = clean_machine
+    version = entry.version
+    # The image's own interpreter of this version when Debian has it, else the host's, mounted.
+    found = machine.run(f"command -v python{version}")
+    python = found.stdout.strip() or f"{entry.prefix}/bin/python{version}"
+    # A mounted interpreter must run on the clean machine with the image's libraries only.
+    ldd = machine.run(f"ldd {python}")
+    assert ldd.returncode == 0, ldd.stdout + ldd.stderr
+    assert "not found" not in ldd.stdout, f"{python} on the clean machine:\n{ldd.stdout}"
+    venv = f"{VENV_IN}-{version}"
+    installing = time.monotonic()
+    install = machine.run(
+        f"{python} -m venv {venv} && {venv}/bin/pip install -q --no-index "
+        f"--disable-pip-version-check --find-links {WHEELS_IN} {WHEELS_IN}/{entry.wheel.name} numpy"
+    )
+    assert install.returncode == 0, f"pip install failed:\n{install.stdout}{install.stderr}"
+    return CleanVenv(machine, entry, python, venv, time.monotonic() - installing)

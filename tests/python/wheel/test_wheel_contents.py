@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import subprocess
 import zipfile
 from collections.abc import Iterator
 from email.parser import Parser
@@ -17,32 +16,21 @@ from elftools.elf.dynamic import DynamicSection
 from elftools.elf.elffile import ELFFile
 
 import kubeflow
+from tests.python.wheel.wheelhouse import SUPPORTED, built, wheelhouse
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
-# The wheel tier's switch and wheel (scripts/test.sh): KUBEFLOW_TEST_WHEEL=1, and the wheel named
-# by KUBEFLOW_TEST_WHEEL_PATH or else built by scripts/wheel.sh (its last stdout line).
+# The wheel tier's switch (scripts/test.sh): KUBEFLOW_TEST_WHEEL=1; the wheels: wheelhouse.py.
 pytestmark = pytest.mark.skipif(
     os.environ.get("KUBEFLOW_TEST_WHEEL") != "1",
     reason="wheel tier: scripts/test.sh (KUBEFLOW_TEST_WHEEL=1)",
 )
 
 
-@pytest.fixture(scope="module")
-def wheel_path() -> Path:
-    """The built, repaired wheel for this interpreter."""
-    given = os.environ.get("KUBEFLOW_TEST_WHEEL_PATH")
-    if not given:
-        out = subprocess.run(
-            ["bash", "scripts/wheel.sh"],
-            cwd=REPO_ROOT,
-            stdout=subprocess.PIPE,
-            text=True,
-            check=False,
-        )
-        assert out.returncode == 0, "scripts/wheel.sh failed"
-        given = out.stdout.strip().splitlines()[-1]
-    return Path(given)
+@pytest.fixture(scope="module", params=SUPPORTED, ids=lambda v: "cp" + v.replace(".", ""))
+def wheel_path(request) -> Path:
+    """Each supported version's built, repaired wheel in turn."""
+    return built(request.param).wheel
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +52,6 @@ BASE_LIBRARIES = {
     "librt.so.1",
     "ld-linux-x86-64.so.2",
 }
-SUPPORTED = ["3.10", "3.11", "3.12", "3.13"]
 
 
 def _metadata(wheel):
@@ -77,8 +64,15 @@ def _extension(wheel) -> str:
 
 
 def test_the_file_name_carries_a_manylinux_tag(wheel_path):
-    pattern = r"kubeflow-[\w.]+-cp3\d+-cp3\d+-manylinux_2_\d+_x86_64\.whl"
-    assert re.fullmatch(pattern, wheel_path.name)
+    pattern = r"kubeflow-[\w.]+-(cp3\d+)-(cp3\d+)-manylinux_2_\d+_x86_64\.whl"
+    match = re.fullmatch(pattern, wheel_path.name)
+    assert match
+    assert match[1] == match[2]  # a CPython-specific wheel, not abi3
+
+
+def test_the_wheelhouse_lists_every_supported_version():
+    """scripts/wheel.sh's list of versions is this tier's (and pyproject.toml's, below)."""
+    assert tuple(wheelhouse()) == SUPPORTED
 
 
 def test_metadata_is_complete(wheel):
