@@ -85,14 +85,18 @@ def test_notebook_line_loads_the_client_and_the_dataclasses_only() -> None:
 
 
 # What TrainerClient() on a cluster leaves unloaded: building and submitting a job (request,
-# options, trainer_spec), printing (display, display_wait), v1 jobs, and the
-# modules behind job-name generation (uuid loads platform, random loads SHA-512). Notebook
-# kernels and pipeline steps construct a client to list, get or wait; they pay for these only
-# when they train or print.
+# options, trainer_spec), printing (display, display_wait), v1 jobs and types, migration, log
+# options, logging, and the modules behind job-name generation (uuid loads platform, random
+# loads SHA-512). Notebook kernels and pipeline steps construct a client to list, get or wait;
+# they pay for these only when they train, print, read logs or migrate.
 CLIENT_DEFERRED = (
     "kubeflow.trainer.backends.kubernetes.request",
     "kubeflow.trainer.backends.kubernetes.trainer_spec",
     "kubeflow.trainer.backends.kubernetes.v1",
+    "kubeflow.trainer.backends.kubernetes.migration",
+    "kubeflow.trainer.types.v1",
+    "kubeflow.trainer._log_options",
+    "logging",
     "kubeflow.trainer.options.kubernetes",
     "kubeflow.trainer.display",
     "kubeflow.trainer.display_wait",
