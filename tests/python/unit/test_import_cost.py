@@ -87,8 +87,9 @@ def test_notebook_line_loads_the_client_and_the_dataclasses_only() -> None:
 # What TrainerClient() on a cluster leaves unloaded: building and submitting a job (request,
 # options, trainer_spec), printing (display, display_wait), v1 jobs and types, migration, log
 # options, logging, and the modules behind job-name generation (uuid loads platform, random
-# loads SHA-512). Notebook kernels and pipeline steps construct a client to list, get or wait;
-# they pay for these only when they train, print, read logs or migrate.
+# loads SHA-512, string compiles Template's pattern). Notebook kernels and pipeline steps
+# construct a client to list, get or wait; they pay for these only when they train, print, read
+# logs or migrate.
 CLIENT_DEFERRED = (
     "kubeflow.trainer.backends.kubernetes.request",
     "kubeflow.trainer.backends.kubernetes.trainer_spec",
@@ -102,6 +103,7 @@ CLIENT_DEFERRED = (
     "kubeflow.trainer.display_wait",
     "uuid",
     "random",
+    "string",
     *NETWORK_MODULES,
 )
 
