@@ -20,8 +20,9 @@ venv build/bench/plot-venv matplotlib
 # extension of build/dev). The report says which.
 ours_python=.venv/bin/python ours_build=dev
 tag="$(python3 -c 'import sys; print(f"cp{sys.version_info[0]}{sys.version_info[1]}")')"
-wheel="$(ls build/wheelhouse/kubeflow-*-"$tag"-*.whl 2>/dev/null | head -n 1 || true)"
-if [[ -n $wheel ]]; then
+wheels=(build/wheelhouse/kubeflow-*-"$tag"-*.whl)  # the pattern itself when none matches
+wheel=${wheels[0]}
+if [[ -f $wheel ]]; then
   wheel_venv=build/bench/wheel-venv
   if ! cmp -s "$wheel" "$wheel_venv/installed.whl"; then
     rm -rf "$wheel_venv"
@@ -30,6 +31,9 @@ if [[ -n $wheel ]]; then
   fi
   ours_python=$wheel_venv/bin/python ours_build="wheel $(basename "$wheel")"
 fi
+# Bytecode up front, as pip writes it at install: with PYTHONDONTWRITEBYTECODE set, the dev build
+# and the floor would otherwise be compiled from source in every measured process.
+.venv/bin/python -m compileall -q python/kubeflow bench
 state_dir=build/bench/cluster
 control_plane=(.venv/bin/python -m tests.support.control_plane --state-dir "$state_dir")
 # BENCH_KEEP_CLUSTER=1 leaves it running: the next run reuses it and its bench-list-<N> objects.
