@@ -69,6 +69,27 @@ def rows(r: dict) -> list[dict]:
         cpu["floor"],
         note=f"whole process, user+sys; bare interpreter {p['bare_ours']['cpu_s'] * ms:.0f} ms",
     )
+    if "notebook_ours" in p:  # results of runs before the row existed lack it
+        row(
+            "`from kubeflow.trainer import TrainerClient, CustomTrainer` (wall, in process)",
+            "ms",
+            s["ours"]["notebook_s"] * ms,
+            s["upstream"]["notebook_s"] * ms,
+            s["floor"]["notebook_s"] * ms,
+            note="the notebook line; floor: as for the import",
+        )
+        nb = {
+            sdk: (p[f"notebook_{sdk}"]["cpu_s"] - p[f"bare_{sdk}"]["cpu_s"]) * ms
+            for sdk in ("ours", "upstream")
+        }
+        row(
+            "notebook line: CPU above a bare interpreter",
+            "ms",
+            nb["ours"],
+            nb["upstream"],
+            cpu["floor"],
+            note="whole process, user+sys; floor: as for the import",
+        )
     row("import: RSS added (in process)", "MiB", *(s[k]["import_rss_kib"] * mib for k in SDKS))
     cli = p["cli_ours"]
     row(
@@ -85,7 +106,8 @@ def rows(r: dict) -> list[dict]:
         s["ours"]["client_s"] * ms,
         s["upstream"]["client_s"] * ms,
         s["floor"]["client_s"] * ms,
-        note="floor: read the kubeconfig (PyYAML imported before), TLS context",
+        note="construction alone, after the notebook line; floor: read the kubeconfig (PyYAML "
+        "imported before), TLS context",
     )
     t = r["train"]
     row(
@@ -277,6 +299,13 @@ def goals(r: dict, table: list[dict]) -> list[tuple[str, str, bool | None]]:
     return out
 
 
+def build_label(build: str) -> str:
+    """What 'ours' ran: the installed wheel, or the dev build of the tree."""
+    if build == "dev":
+        return "the dev build (`python/` with `build/dev`'s extension and its shared libraries)"
+    return f"the {build} installed in a venv of its own (`make wheel`)"
+
+
 def markdown(r: dict, table: list[dict], png: str) -> str:
     m = r["machine"]
     lines = [
@@ -290,7 +319,8 @@ def markdown(r: dict, table: list[dict], png: str) -> str:
         "This page and the chart are written by `make bench` (`bench/run.sh`); tests never assert",
         "on time.",
         "",
-        f"**Run:** {r['started']}, {r['duration_s'] / 60:.1f} min; our commit `{m['commit']}`.",
+        f"**Run:** {r['started']}, {r['duration_s'] / 60:.1f} min; our commit `{m['commit']}`,"
+        f" measured as {build_label(r.get('ours_build', 'dev'))}.",
         f"**Machine:** {m['cores']} cores, {m['cpu']}, Linux {m['kernel']}, Python {m['python']};",
         f"ours {m['ours']}, upstream `kubeflow` {m['upstream']}, kube-apiserver {m['apiserver']}.",
         f"**Load average** (1 min) {r['load_before'][0]:.2f} before and {r['load_after'][0]:.2f}"

@@ -14,6 +14,26 @@ venv() {  # venv DIR PACKAGE...: a bench-only venv, made once
 }
 venv build/bench/upstream-venv "kubeflow==0.5.0"
 venv build/bench/plot-venv matplotlib
+# Ours is measured as users install it: the wheel of `make wheel` (curl and OpenSSL linked in,
+# few shared libraries to load) when build/wheelhouse/ holds one for this interpreter, installed
+# into a venv of its own (again whenever the wheel changes); else the dev build (python/ with the
+# extension of build/dev). The report says which.
+ours_python=.venv/bin/python ours_build=dev
+tag="$(python3 -c 'import sys; print(f"cp{sys.version_info[0]}{sys.version_info[1]}")')"
+wheels=(build/wheelhouse/kubeflow-*-"$tag"-*.whl)  # the pattern itself when none matches
+wheel=${wheels[0]}
+if [[ -f $wheel ]]; then
+  wheel_venv=build/bench/wheel-venv
+  if ! cmp -s "$wheel" "$wheel_venv/installed.whl"; then
+    rm -rf "$wheel_venv"
+    venv "$wheel_venv" "$wheel"
+    cp "$wheel" "$wheel_venv/installed.whl"
+  fi
+  ours_python=$wheel_venv/bin/python ours_build="wheel $(basename "$wheel")"
+fi
+# Bytecode up front, as pip writes it at install: with PYTHONDONTWRITEBYTECODE set, the dev build
+# and the floor would otherwise be compiled from source in every measured process.
+.venv/bin/python -m compileall -q python/kubeflow bench
 state_dir=build/bench/cluster
 control_plane=(.venv/bin/python -m tests.support.control_plane --state-dir "$state_dir")
 # BENCH_KEEP_CLUSTER=1 leaves it running: the next run reuses it and its bench-list-<N> objects.
@@ -22,5 +42,6 @@ if [[ ${BENCH_KEEP_CLUSTER:-0} != 1 ]]; then
 fi
 kubeconfig="$("${control_plane[@]}" up 2>/dev/null | tail -n 1)"
 .venv/bin/python bench/suite.py --kubeconfig "$kubeconfig" --state-dir "$state_dir" \
-  --upstream-python build/bench/upstream-venv/bin/python --ours-python .venv/bin/python \
+  --upstream-python build/bench/upstream-venv/bin/python --ours-python "$ours_python" \
+  --ours-build "$ours_build" --floor-python .venv/bin/python \
   --plot-python build/bench/plot-venv/bin/python "$@"

@@ -34,6 +34,8 @@ from tests.support.kube import KubeAdmin  # noqa: E402
 from tests.support.log_kubelet import LogKubelet  # noqa: E402
 
 SDKS = ("ours", "upstream", "floor")
+# What a notebook's first cell typically runs (a lazy package loads only what it names).
+NOTEBOOK_LINE = "from kubeflow.trainer import TrainerClient, CustomTrainer"
 
 
 def _serve_endless_fast(handler: log_kubelet._Handler, log: log_kubelet._Endless) -> None:
@@ -64,15 +66,23 @@ class Bench:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         ours, upstream = os.path.abspath(args.ours_python), os.path.abspath(args.upstream_python)
-        self.python = {"ours": ours, "upstream": upstream, "floor": ours}
+        floor = os.path.abspath(args.floor_python or args.ours_python)
+        self.python = {"ours": ours, "upstream": upstream, "floor": floor}
+        no_path = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
         self.env = {
-            "ours": dict(os.environ, PYTHONPATH=str(REPO / "python")),
+            # The dev build is python/ of this tree; an installed wheel is found by its venv.
+            "ours": no_path
+            if args.ours_build != "dev"
+            else dict(os.environ, PYTHONPATH=str(REPO / "python")),
             "upstream": {k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
             "floor": {k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
         }
         self.admin = FloorClient(args.kubeconfig)
         self.local = threading.local()
-        self.results: dict = {"started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+        self.results: dict = {
+            "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+            "ours_build": args.ours_build,
+        }
 
     def log(self, message: str) -> None:
         print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
@@ -172,6 +182,11 @@ class Bench:
             ),
             "import_upstream": (
                 [self.python["upstream"], "-c", "import kubeflow.trainer"],
+                self.env["upstream"],
+            ),
+            "notebook_ours": ([self.python["ours"], "-c", NOTEBOOK_LINE], self.env["ours"]),
+            "notebook_upstream": (
+                [self.python["upstream"], "-c", NOTEBOOK_LINE],
                 self.env["upstream"],
             ),
             "import_floor": (
@@ -349,6 +364,13 @@ def main() -> None:
     parser.add_argument("--state-dir", required=True)
     parser.add_argument("--upstream-python", required=True)
     parser.add_argument("--ours-python", required=True)
+    parser.add_argument(
+        "--ours-build",
+        default="dev",
+        help="what --ours-python runs: 'dev' (python/ of this tree, PYTHONPATH) or a label such "
+        "as 'wheel <file>' (installed in that interpreter's venv)",
+    )
+    parser.add_argument("--floor-python", help="interpreter of the floor (default: ours)")
     parser.add_argument("--plot-python", required=True)
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 5000])
     parser.add_argument("--repeats", type=int, default=5)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 import re
-import string
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -32,9 +31,10 @@ _INT64_MAX = 2**63 - 1
 
 def generate_job_name() -> str:
     """A new TrainJob name: a lowercase letter and 11 hex digits (upstream's 12 characters)."""
-    # Imported here: uuid loads platform and random loads hashlib's SHA-512, which a client that
-    # only reads jobs never needs.
+    # Imported here: uuid loads platform, random loads hashlib's SHA-512 and string compiles
+    # Template's pattern, which a client that only reads jobs never needs.
     import random
+    import string
     import uuid
 
     suffix = uuid.uuid4().hex[: constants.JOB_NAME_UUID_LENGTH]

@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Iterator, Mapping
-from typing import Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from kubeflow.common import utils as common_utils
 from kubeflow.common.types import KubernetesBackendConfig
-from kubeflow.trainer.backends.base import RuntimeBackend
-from kubeflow.trainer.backends.container.types import ContainerBackendConfig
-from kubeflow.trainer.backends.localprocess.types import LocalProcessBackendConfig
 from kubeflow.trainer.constants import constants
 from kubeflow.trainer.types import types
-from kubeflow.trainer.types.v1 import Migration, V1Job
 
-logger = logging.getLogger(__name__)
+# Only what construction needs is imported above: the backend interface, the other backends'
+# configs, the v1 types and logging load when used (the import-cost test lists what stays out).
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator, Mapping
 
-BackendConfig = KubernetesBackendConfig | LocalProcessBackendConfig | ContainerBackendConfig
+    from kubeflow.trainer.backends.base import RuntimeBackend
+    from kubeflow.trainer.backends.container.types import ContainerBackendConfig
+    from kubeflow.trainer.backends.localprocess.types import LocalProcessBackendConfig
+    from kubeflow.trainer.types.v1 import Migration, V1Job
+
+    BackendConfig = KubernetesBackendConfig | LocalProcessBackendConfig | ContainerBackendConfig
 
 
 class TrainerClient:
@@ -40,7 +42,13 @@ class TrainerClient:
             if common_utils.kubeconfig_available():
                 backend_config = KubernetesBackendConfig()
             else:
-                logger.info("No kubeconfig or in-cluster config found: using the local backend")
+                import logging
+
+                from kubeflow.trainer.backends.localprocess.types import LocalProcessBackendConfig
+
+                logging.getLogger(__name__).info(
+                    "No kubeconfig or in-cluster config found: using the local backend"
+                )
                 backend_config = LocalProcessBackendConfig()
 
         self.backend: RuntimeBackend
@@ -48,7 +56,11 @@ class TrainerClient:
             from kubeflow.trainer.backends.kubernetes.backend import KubernetesBackend
 
             self.backend = KubernetesBackend(backend_config)
-        elif isinstance(backend_config, LocalProcessBackendConfig):
+            return
+        from kubeflow.trainer.backends.container.types import ContainerBackendConfig
+        from kubeflow.trainer.backends.localprocess.types import LocalProcessBackendConfig
+
+        if isinstance(backend_config, LocalProcessBackendConfig):
             from kubeflow.trainer.backends.localprocess.backend import LocalProcessBackend
 
             self.backend = LocalProcessBackend(backend_config)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kubeflow.trainer.errors import ValidationError
 from kubeflow.trainer.types import types
-from kubeflow.trainer.types.v1 import Migration, V1Job
+
+if TYPE_CHECKING:  # the v1 types load with the first v1 call, not with every backend
+    from kubeflow.trainer.types.v1 import Migration, V1Job
 
 
 class RuntimeBackend(abc.ABC):

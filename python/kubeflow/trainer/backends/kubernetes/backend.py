@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import itertools
-import logging
 import threading
 import time
 import warnings
@@ -13,10 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from kubeflow.common.constants import DEFAULT_TIMEOUT
 from kubeflow.common.types import KubernetesBackendConfig
-from kubeflow.trainer import _core, _log_options, _validation
+from kubeflow.trainer import _core, _validation
 from kubeflow.trainer.backends.base import RuntimeBackend
 from kubeflow.trainer.backends.kubernetes import _convert
-from kubeflow.trainer.backends.kubernetes.migration import migrate_v1_jobs
 from kubeflow.trainer.constants import constants
 from kubeflow.trainer.errors import (
     InsecureConnectionWarning,
@@ -25,16 +23,15 @@ from kubeflow.trainer.errors import (
     ValidationError,
 )
 from kubeflow.trainer.types import types
-from kubeflow.trainer.types.v1 import Migration, V1Job
 
 if TYPE_CHECKING:
     from kubeflow.trainer.backends.kubernetes.request import TrainerTypes
+    from kubeflow.trainer.types.v1 import Migration, V1Job
 
-# Building a job (request, options, trainer_spec), printing (display_wait), manifests and v1
-# jobs are imported by the calls that need them: TrainerClient() is constructed in every
-# notebook kernel and pipeline step, most of which only list, get or wait.
-
-logger = logging.getLogger(__name__)
+# Building a job (request, options, trainer_spec), printing (display_wait), manifests, v1 jobs
+# and migration, log options and logging are imported by the calls that need them:
+# TrainerClient() is constructed in every notebook kernel and pipeline step, most of which only
+# list, get or wait.
 
 # Statuses a job can be waited for. Upstream knows the first four; Suspended is ours.
 WAITABLE_STATUSES = {
@@ -147,7 +144,11 @@ class KubernetesBackend(RuntimeBackend):
                 try:
                     self.delete_job(name)
                 except Exception as error:  # noqa: BLE001 - the probe's result matters more
-                    logger.warning("Could not delete probe TrainJob %s: %s", name, error)
+                    import logging
+
+                    logging.getLogger(__name__).warning(
+                        "Could not delete probe TrainJob %s: %s", name, error
+                    )
 
     # Jobs ----------------------------------------------------------------------------------
 
@@ -280,6 +281,8 @@ class KubernetesBackend(RuntimeBackend):
         """See TrainerClient.get_job_logs."""
         _validation.validate_job_name(name)
         _validation.step_name(step)
+        from kubeflow.trainer import _log_options
+
         options = _log_options.log_options(step, all_nodes, tail_lines, since_seconds, previous)
         if options.all_nodes:
             steps = self._node_steps(name, started_only=not follow)
@@ -313,6 +316,8 @@ class KubernetesBackend(RuntimeBackend):
                 if s.name.startswith(constants.NODE + "-") and s.status not in (None, "Pending")
             ]
             # None started: reading node-0 raises the error that says why.
+            from kubeflow.trainer import _log_options
+
             return sorted(started, key=_log_options.node_index) or [constants.NODE + "-0"]
         # With mpirun a launcher runs besides the numNodes workers, as node-0.
         extra = 1 if _convert.launcher(job.runtime) == _core.Launcher.mpirun else 0
@@ -443,10 +448,14 @@ class KubernetesBackend(RuntimeBackend):
     def migrate_v1_job(self, name: str, kind: str, allow_mxjob: bool = False) -> Migration:
         """See TrainerClient.migrate_v1_job."""
         job = self.get_v1_job_manifest(name, kind, allow_mxjob=allow_mxjob is True)
+        from kubeflow.trainer.backends.kubernetes.migration import migrate_v1_jobs
+
         return migrate_v1_jobs(job, allow_mxjob=allow_mxjob)
 
     def create_migration(self, migration: Migration, dry_run: bool = False) -> list[dict[str, Any]]:
         """See TrainerClient.create_migration."""
+        from kubeflow.trainer.types.v1 import Migration
+
         if not isinstance(migration, Migration):
             raise ValidationError(
                 f"migration must be a Migration, got {type(migration).__name__}",

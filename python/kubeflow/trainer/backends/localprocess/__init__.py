@@ -1,1 +1,8 @@
 """The local process backend: TrainJobs as processes on this machine (see backend.py)."""
+
+from kubeflow.trainer import _lazy
+
+# Submodules as attributes, imported on first access (see _lazy); hidden from type checkers.
+TYPE_CHECKING = False
+if not TYPE_CHECKING:
+    __getattr__ = _lazy.submodules(__name__, ("types",))
