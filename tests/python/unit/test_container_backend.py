@@ -146,3 +146,27 @@ def test_events_of_both_engines_read_alike():
 )
 def test_podman_event_times(text, expected):
     assert _event({"Name": "n", "Status": "start", "Time": text})["time"] == pytest.approx(expected)
+
+
+def test_last_log_lines_are_cut_from_the_whole_log(tmp_path):
+    # An engine counts --tail in the records of its log file: a line stored as a partial record
+    # and its end comes back as the end alone. This CLI answers --tail with such an end, and the
+    # whole log otherwise; the SDK must cut the last lines itself.
+    from kubeflow.trainer.backends.container.engine import Engine
+
+    cli = tmp_path / "podman"
+    cli.write_text(
+        "#!/bin/sh\n"
+        'echo "$@" >> "$0.calls"\n'
+        'case " $* " in *" --tail "*) echo ""; exit 0;; esac\n'
+        "printf 'first\\nsecond\\nlast line\\n'\n"
+        "printf 'from stderr\\n' >&2\n"
+    )
+    cli.chmod(0o755)
+    engine = Engine(kind="podman", binary=str(cli))
+    assert engine.logs("node", tail=2) == "last line\nfrom stderr\n"
+    assert engine.logs("node", tail=0) == ""
+    assert engine.logs("node", tail=1, since_seconds=60) == "from stderr\n"
+    assert engine.logs("node") == "first\nsecond\nlast line\nfrom stderr\n"
+    calls = (tmp_path / "podman.calls").read_text().splitlines()
+    assert calls == ["logs node", "logs node", "logs --since 60s node", "logs node"]

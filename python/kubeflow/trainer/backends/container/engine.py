@@ -251,13 +251,21 @@ class Engine:
 
     def logs(self, name: str, tail: int | None = None, since_seconds: int | None = None) -> str:
         """The log of a container (its stdout and stderr, interleaved by the engine): all of it,
-        its last ``tail`` lines, or what it wrote in the last ``since_seconds`` seconds."""
-        result = self.run(["logs", *_window(tail, since_seconds), name], check=False)
+        its last ``tail`` lines, or what it wrote in the last ``since_seconds`` seconds.
+
+        The last lines are cut here, not by the engine's ``--tail``: that counts the records of
+        the engine's log file, and a line conmon stored as a partial record and its end came
+        back as the end alone (an empty line for ``--tail 1``)."""
+        result = self.run(["logs", *_window(None, since_seconds), name], check=False)
         if result.returncode != 0:
             raise ContainerEngineError(
                 f"Cannot read the logs of {name}: {result.stderr.strip()}", name=name
             )
-        return result.stdout + result.stderr
+        text = result.stdout + result.stderr
+        if tail is None:
+            return text
+        last = text.splitlines()[-tail:] if tail > 0 else []
+        return "".join(line + "\n" for line in last)
 
     def follow_logs(
         self, name: str, tail: int | None = None, since_seconds: int | None = None
