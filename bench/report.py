@@ -45,12 +45,9 @@ def rows(r: dict) -> list[dict]:
 
     ms, mib = 1000.0, 1 / 1024
 
-    def over_bare(key: str, field: str, scale: float) -> dict:
+    def over_bare(key: str, field: str, scale: float, sdks: tuple = SDKS) -> dict:
         bare = {"ours": "bare_ours", "upstream": "bare_upstream", "floor": "bare_ours"}
-        return {
-            sdk: (p[f"import_{sdk}"][field] - p[bare[sdk]][field]) * scale
-            for sdk in ("ours", "upstream", "floor")
-        }
+        return {sdk: (p[f"{key}_{sdk}"][field] - p[bare[sdk]][field]) * scale for sdk in sdks}
 
     row(
         "`import kubeflow.trainer` (wall, in process)",
@@ -78,10 +75,7 @@ def rows(r: dict) -> list[dict]:
             s["floor"]["notebook_s"] * ms,
             note="the notebook line; floor: as for the import",
         )
-        nb = {
-            sdk: (p[f"notebook_{sdk}"]["cpu_s"] - p[f"bare_{sdk}"]["cpu_s"]) * ms
-            for sdk in ("ours", "upstream")
-        }
+        nb = over_bare("notebook", "cpu_s", ms, ("ours", "upstream"))
         row(
             "notebook line: CPU above a bare interpreter",
             "ms",
